@@ -1,0 +1,63 @@
+"""The per-request record: what one request to the endpoint measured.
+
+Every load driver produces these; every later stage (store, analysis, publish,
+drift) consumes them. Times are wall-clock epoch seconds (``*_at``) or
+durations in seconds (``*_s``) measured on a monotonic clock from ``t0``, the
+moment the request was handed to the socket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Phases of a run: only "measure" counts towards the summary.
+PHASE_WARMUP = "warmup"
+PHASE_MEASURE = "measure"
+PHASE_COOLDOWN = "cooldown"
+
+# Where N_out / N_in came from, best first.
+TOKEN_SOURCE_USAGE = "usage"
+TOKEN_SOURCE_TOKENIZER = "tokenizer"
+TOKEN_SOURCE_CHUNKS = "chunks"
+
+
+@dataclass(slots=True)
+class RequestRecord:
+    request_id: str
+    scenario: str
+    worker: str = "local"
+    phase: str = PHASE_MEASURE
+    api: str = "chat"
+    # Open-loop arrivals: when the schedule wanted the request sent (epoch s); None for closed loop.
+    intended_at: float | None = None
+    sent_at: float = 0.0  # epoch seconds at t0
+    schedule_lag_s: float | None = None  # sent_at - intended_at
+    ttft_s: float | None = None  # first chunk with generated content (text or reasoning)
+    ttfc_s: float | None = None  # first chunk with non-reasoning content
+    e2e_s: float | None = None  # last byte of the response
+    # Gaps between consecutive content-bearing chunks (the ITL samples of this request).
+    chunk_gaps_s: list[float] = field(default_factory=list)
+    n_content_chunks: int = 0
+    n_in: int | None = None
+    n_out: int | None = None
+    token_source: str = TOKEN_SOURCE_CHUNKS
+    # A second count of output tokens (chunks or tokenizer) to report the mismatch rate against usage.
+    n_out_alt: int | None = None
+    status_code: int | None = None
+    ok: bool = False
+    error_kind: str | None = None
+    error_detail: str | None = None
+    finish_reason: str | None = None
+    concurrency_at_send: int = 0  # requests in flight in this worker when this one was sent
+    prompt_id: str | None = None
+    output_text: str | None = None
+    # Ground truth reported by the simulator (header x-sim-ttft-ms etc.), for measuring timing error.
+    truth_ttft_s: float | None = None
+    truth_e2e_s: float | None = None
+
+    def to_row(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+RECORD_FIELDS: tuple[str, ...] = tuple(RequestRecord.__dataclass_fields__)
