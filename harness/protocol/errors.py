@@ -19,6 +19,7 @@ MALFORMED = "malformed"  # a chunk that is not valid JSON / not valid UTF-8
 RESET = "reset"  # connection reset / closed mid-response
 EMPTY = "empty"  # a 200 response with no generated tokens at all
 CLIENT = "client"  # the harness itself failed (bug or overload); never blamed on the endpoint
+CANCELLED = "cancelled"  # the harness stopped the request: the run ended or was interrupted
 
 ALL_KINDS: tuple[str, ...] = (
     CONNECT,
@@ -34,6 +35,7 @@ ALL_KINDS: tuple[str, ...] = (
     RESET,
     EMPTY,
     CLIENT,
+    CANCELLED,
 )
 
 

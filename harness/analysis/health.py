@@ -1,0 +1,62 @@
+"""Can the numbers be trusted? Plain-English warnings about the run itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.protocol.errors import CANCELLED, CLIENT
+
+# p99 schedule lag above this means the load generator could not send on time: the
+# arrival rate it reports was not the rate the endpoint saw.
+SCHEDULE_LAG_OVERLOAD_MS = 100.0
+
+# Two token counts disagreeing on more than this share of requests deserves a look.
+TOKEN_MISMATCH_WARN_RATE = 0.05
+
+# Above this many tokens per chunk, ITL measures chunk gaps rather than token gaps.
+TOKENS_PER_CHUNK_WARN = 1.05
+
+
+def assess(summary: dict[str, Any]) -> dict[str, Any]:
+    """The ``health`` section, from the other sections of a summary."""
+    lag_p99 = summary["latency"]["schedule_lag_ms"]["p99"]
+    overloaded = lag_p99 is not None and lag_p99 > SCHEDULE_LAG_OVERLOAD_MS
+    warnings: list[str] = []
+    run = summary["run"]
+    if run["partial"]:
+        warnings.append(f"Partial run: {run['partial_reason'] or 'stopped before the end'}.")
+    if overloaded:
+        warnings.append(
+            f"The load generator fell behind: p99 schedule lag {lag_p99:.0f} ms > "
+            f"{SCHEDULE_LAG_OVERLOAD_MS:.0f} ms. Add workers or lower the rate; "
+            "the offered load was lower than configured."
+        )
+    requests = summary["requests"]
+    if requests["total"] == 0:
+        warnings.append("No requests in the measured window.")
+    elif requests["completed"] == 0:
+        warnings.append("No request succeeded in the measured window: latency statistics are empty.")
+    client_errors = summary["errors"]["by_kind"].get(CLIENT, 0)
+    if client_errors:
+        warnings.append(
+            f"{client_errors} request(s) failed inside the harness (error kind '{CLIENT}'), "
+            "not at the endpoint."
+        )
+    cancelled = summary["errors"]["by_kind"].get(CANCELLED, 0)
+    if cancelled:
+        warnings.append(
+            f"{cancelled} measured request(s) were still in flight when the run stopped and were "
+            f"cancelled (error kind '{CANCELLED}'); they count as errors."
+        )
+    tokens = summary["tokens"]
+    if tokens["estimated"]:
+        warnings.append("Output token counts are estimated from chunk counts (the server sent no usage).")
+    mismatch = tokens["mismatch_rate"]
+    if mismatch is not None and mismatch > TOKEN_MISMATCH_WARN_RATE:
+        warnings.append(f"Two token counts disagree on {mismatch:.0%} of requests.")
+    per_chunk = tokens["tokens_per_chunk_mean"]
+    if per_chunk is not None and per_chunk > TOKENS_PER_CHUNK_WARN:
+        warnings.append(
+            f"Chunks carry {per_chunk:.2f} tokens on average: ITL is the gap between chunks, not tokens."
+        )
+    return {"overloaded": overloaded, "schedule_lag_p99_ms": lag_p99, "warnings": warnings}

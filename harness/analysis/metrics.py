@@ -1,0 +1,194 @@
+"""The metric formulas, defined once (see the metric definitions in the README).
+
+Every function takes a DataFrame of request records (columns = ``RECORD_FIELDS``)
+and works on whole columns; the per-request sample functions return seconds as
+float arrays in which NaN marks "not defined for this request". Callers select the
+rows: latency samples come from successful measured requests (``successful(measured(df))``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from harness.protocol.errors import CLIENT
+from harness.records.record import PHASE_MEASURE, RECORD_FIELDS, TOKEN_SOURCE_CHUNKS
+
+MS = 1000.0  # seconds -> milliseconds
+
+
+def ensure_fields(records: pd.DataFrame) -> pd.DataFrame:
+    """``records`` with every record field present (missing ones filled with None)."""
+    missing = [name for name in RECORD_FIELDS if name not in records.columns]
+    if not missing:
+        return records
+    return records.assign(**dict.fromkeys(missing))
+
+
+def floats(rows: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as float64, with None (and anything non-numeric) as NaN."""
+    return pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
+
+
+def measured(records: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the measured window: the driver marks them ``phase == "measure"``."""
+    return records[records["phase"] == PHASE_MEASURE]
+
+
+def successful(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of complete responses (``ok``)."""
+    return rows[rows["ok"].eq(True)]
+
+
+def ttft_s(rows: pd.DataFrame) -> np.ndarray:
+    """Time to first generated content (text or reasoning)."""
+    return floats(rows, "ttft_s")
+
+
+def ttfc_s(rows: pd.DataFrame) -> np.ndarray:
+    """Time to first non-reasoning content."""
+    return floats(rows, "ttfc_s")
+
+
+def e2e_s(rows: pd.DataFrame) -> np.ndarray:
+    """End-to-end latency: last byte of the response."""
+    return floats(rows, "e2e_s")
+
+
+def tpot_s(rows: pd.DataFrame) -> np.ndarray:
+    """Time per output token, (E2E − TTFT) / (N_out − 1); NaN where N_out < 2 (undefined)."""
+    n_out = floats(rows, "n_out")
+    decode = e2e_s(rows) - ttft_s(rows)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n_out >= 2, decode / (n_out - 1), np.nan)
+
+
+def itl_s(rows: pd.DataFrame) -> np.ndarray:
+    """Inter-token (inter-chunk) latencies pooled over all requests' ``chunk_gaps_s``."""
+    gap_lists = rows["chunk_gaps_s"].dropna().to_numpy()
+    if gap_lists.size == 0:
+        return np.empty(0)
+    return np.concatenate(gap_lists).astype(float)
+
+
+def schedule_lag_s(rows: pd.DataFrame) -> np.ndarray:
+    """Actual minus intended send time (open-loop arrivals only; NaN in closed loop)."""
+    return floats(rows, "schedule_lag_s")
+
+
+def e2e_with_queueing_s(rows: pd.DataFrame) -> np.ndarray:
+    """E2E plus schedule lag: the latency a user arriving on schedule saw (NaN without a schedule)."""
+    return e2e_s(rows) + schedule_lag_s(rows)
+
+
+def tokens_per_chunk(rows: pd.DataFrame) -> np.ndarray:
+    """Output tokens per content chunk of each request (a chunk may carry several tokens)."""
+    chunks = floats(rows, "n_content_chunks")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(chunks > 0, floats(rows, "n_out") / chunks, np.nan)
+
+
+def ttft_error_s(rows: pd.DataFrame) -> np.ndarray:
+    """Measured minus ground-truth TTFT (simulator runs); NaN where no truth was reported."""
+    return ttft_s(rows) - floats(rows, "truth_ttft_s")
+
+
+def e2e_error_s(rows: pd.DataFrame) -> np.ndarray:
+    """Measured minus ground-truth E2E (simulator runs); NaN where no truth was reported."""
+    return e2e_s(rows) - floats(rows, "truth_e2e_s")
+
+
+def rate(count: float, seconds: float) -> float | None:
+    """``count`` per second of window; None when the window has no length."""
+    return float(count) / seconds if seconds > 0 else None
+
+
+def error_kinds(rows: pd.DataFrame) -> pd.Series:
+    """The error kind of each failed row; a failure the driver left unclassified is the harness's own."""
+    failed = rows[~rows["ok"].eq(True)]
+    return failed["error_kind"].where(failed["error_kind"].notna(), CLIENT)
+
+
+def error_counts(rows: pd.DataFrame) -> dict[str, int]:
+    """Failed requests by error kind."""
+    counts = error_kinds(rows).value_counts()
+    return {str(kind): int(n) for kind, n in sorted(counts.items())}
+
+
+def slo_met(rows: pd.DataFrame, slos: Mapping[str, float]) -> np.ndarray:
+    """Per row: True when the request succeeded and met every configured SLO (keys ``*_ms``).
+
+    Errors fail. A request with N_out < 2 has no TPOT and passes the TPOT SLO
+    vacuously; a successful request missing TTFT or E2E fails that SLO (unproven).
+    """
+    met = rows["ok"].eq(True).to_numpy()
+    if "ttft_ms" in slos:
+        met &= ttft_s(rows) * MS <= slos["ttft_ms"]
+    if "tpot_ms" in slos:
+        met &= (floats(rows, "n_out") < 2) | (tpot_s(rows) * MS <= slos["tpot_ms"])
+    if "e2e_ms" in slos:
+        met &= e2e_s(rows) * MS <= slos["e2e_ms"]
+    return met
+
+
+def in_flight_intervals(records: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch start and end of each request's time in flight, ``[sent_at, sent_at + e2e]``.
+
+    Rows without an E2E (no response timing at all) are left out.
+    """
+    start = floats(records, "sent_at")
+    end = start + e2e_s(records)
+    keep = np.isfinite(end)
+    return start[keep], end[keep]
+
+
+def concurrency(records: pd.DataFrame, start: float, end: float) -> tuple[float | None, int | None]:
+    """Mean and peak number of requests in flight during ``[start, end]``.
+
+    Counts every request whose time in flight overlaps the window, whatever its
+    phase or outcome: a warm-up request still running occupies the endpoint too.
+    Mean = total overlap / window length; peak from a sweep over start/end events
+    (an end and a start at the same instant do not overlap). None when no request
+    overlaps the window.
+    """
+    sent, done = in_flight_intervals(records)
+    lo = np.maximum(sent, start)
+    hi = np.minimum(done, end)
+    overlapping = hi > lo
+    if end <= start or not overlapping.any():
+        return None, None
+    lo, hi = lo[overlapping], hi[overlapping]
+    mean = float((hi - lo).sum() / (end - start))
+    times = np.concatenate([lo, hi])
+    steps = np.concatenate([np.ones(lo.size), -np.ones(hi.size)])
+    # Primary key time, then -1 before +1 so back-to-back requests are not counted together.
+    order = np.lexsort((steps, times))
+    peak = int(np.cumsum(steps[order]).max())
+    return mean, peak
+
+
+def dominant_token_source(rows: pd.DataFrame) -> str | None:
+    """The most common token-count source (``usage``, ``tokenizer``, ``chunks``)."""
+    counts = rows["token_source"].dropna().value_counts()
+    return str(counts.index[0]) if len(counts) else None
+
+
+def is_estimated(source: str | None) -> bool:
+    """Token counts from chunk counts are estimates (a chunk is not always one token)."""
+    return source == TOKEN_SOURCE_CHUNKS
+
+
+def token_mismatch_rate(rows: pd.DataFrame) -> float | None:
+    """Share of rows with two output-token counts where the two disagree."""
+    primary, alternative = floats(rows, "n_out"), floats(rows, "n_out_alt")
+    both = np.isfinite(primary) & np.isfinite(alternative)
+    if not both.any():
+        return None
+    return float((primary[both] != alternative[both]).mean())
+
+
+def token_total(rows: pd.DataFrame, column: str) -> int:
+    """Sum of a token-count column, unknown counts left out."""
+    return int(np.nansum(floats(rows, column)))

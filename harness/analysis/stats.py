@@ -1,0 +1,50 @@
+"""Descriptive statistics over raw samples, in a JSON-safe form.
+
+Percentiles always come from the raw samples (never from averaged percentiles or
+bucketed histograms), with numpy's ``linear`` method (Hyndman & Fan type 7, the
+numpy and pandas default). ``std`` is the population standard deviation (ddof=0).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+PERCENTILE_METHOD = "linear"
+
+# Summary key -> percentile rank.
+PERCENTILES: dict[str, float] = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p99_9": 99.9}
+
+STAT_KEYS: tuple[str, ...] = (*PERCENTILES, "mean", "min", "max", "std", "count")
+
+
+def as_float(value: Any) -> float | None:
+    """A plain Python float, or None for missing, NaN or infinite values (JSON has no NaN)."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def describe(samples: np.ndarray, scale: float = 1.0) -> dict[str, float | int | None]:
+    """Percentiles, mean, min, max, std and count of the finite samples, each times ``scale``.
+
+    With no samples every statistic is None and ``count`` is 0, so an empty metric
+    never looks like a measured zero.
+    """
+    values = np.asarray(samples, dtype=float)
+    values = values[np.isfinite(values)] * scale
+    if values.size == 0:
+        return {**dict.fromkeys(STAT_KEYS[:-1]), "count": 0}
+    ranks = np.percentile(values, list(PERCENTILES.values()), method=PERCENTILE_METHOD)
+    stats: dict[str, float | int | None] = {
+        key: as_float(rank) for key, rank in zip(PERCENTILES, ranks, strict=True)
+    }
+    stats["mean"] = as_float(values.mean())
+    stats["min"] = as_float(values.min())
+    stats["max"] = as_float(values.max())
+    stats["std"] = as_float(values.std())
+    stats["count"] = int(values.size)
+    return stats

@@ -1,0 +1,143 @@
+"""``summarize``: request records of one run -> the ``summary.json`` content.
+
+Only measured rows (``phase == "measure"``) count; latency statistics come from
+the successful ones. Latencies are in milliseconds; rates are per second of the
+measured window; a statistic with no samples is None, never 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from harness.analysis import metrics as m
+from harness.analysis.health import assess
+from harness.analysis.meta import RunMeta
+from harness.analysis.stats import PERCENTILE_METHOD, as_float, describe
+from harness.protocol.errors import ALL_KINDS
+from harness.records.record import PHASE_COOLDOWN, PHASE_WARMUP
+
+SCHEMA_VERSION = 1
+
+
+def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
+    """The summary of a run: JSON-serialisable (no numpy types, no NaN), ``schema_version`` 1."""
+    records = m.ensure_fields(records)
+    rows = m.measured(records)
+    ok = m.successful(rows)
+    seconds = float(meta.window_seconds)
+    summary: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "run": _run(meta),
+        "window": {"start": float(meta.window_start), "end": float(meta.window_end), "seconds": seconds},
+        "latency": _latency(rows, ok),
+        "throughput": _throughput(ok, seconds),
+        "requests": _requests(records, rows, ok),
+        "errors": _errors(rows),
+        "goodput": _goodput(rows, meta, seconds),
+        "tokens": _tokens(rows, ok),
+        "concurrency": dict(
+            zip(("mean", "peak"), m.concurrency(records, meta.window_start, meta.window_end), strict=True)
+        ),
+        "percentile_method": PERCENTILE_METHOD,
+    }
+    accuracy = _accuracy(ok)
+    if accuracy:
+        summary["accuracy"] = accuracy
+    summary["health"] = assess(summary)
+    summary["extra"] = dict(meta.extra)
+    return summary
+
+
+def _run(meta: RunMeta) -> dict[str, Any]:
+    return {
+        "run_id": meta.run_id,
+        "scenario": meta.scenario,
+        "model": meta.model,
+        "endpoint": meta.endpoint,
+        "api": meta.api,
+        "started_at": float(meta.started_at),
+        "ended_at": float(meta.ended_at),
+        "partial": meta.partial,
+        "partial_reason": meta.partial_reason,
+        "workers": int(meta.workers),
+        "load_profile": meta.load_profile,
+    }
+
+
+def _latency(rows: pd.DataFrame, ok: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "ttft_ms": describe(m.ttft_s(ok), m.MS),
+        "ttfc_ms": describe(m.ttfc_s(ok), m.MS),
+        "tpot_ms": describe(m.tpot_s(ok), m.MS),
+        "itl_ms": describe(m.itl_s(ok), m.MS),
+        "e2e_ms": describe(m.e2e_s(ok), m.MS),
+        "e2e_with_queueing_ms": describe(m.e2e_with_queueing_s(ok), m.MS),
+        # Every measured request was scheduled, failed or not: lag describes the client.
+        "schedule_lag_ms": describe(m.schedule_lag_s(rows), m.MS),
+    }
+
+
+def _throughput(ok: pd.DataFrame, seconds: float) -> dict[str, float | None]:
+    output_tokens = m.token_total(ok, "n_out")
+    return {
+        "requests_per_s": m.rate(len(ok), seconds),
+        "output_tokens_per_s": m.rate(output_tokens, seconds),
+        "total_tokens_per_s": m.rate(output_tokens + m.token_total(ok, "n_in"), seconds),
+    }
+
+
+def _requests(records: pd.DataFrame, rows: pd.DataFrame, ok: pd.DataFrame) -> dict[str, int]:
+    phases = records["phase"]
+    return {
+        "total": len(rows),
+        "completed": len(ok),
+        "errored": len(rows) - len(ok),
+        "warmup": int((phases == PHASE_WARMUP).sum()),
+        "cooldown": int((phases == PHASE_COOLDOWN).sum()),
+    }
+
+
+def _errors(rows: pd.DataFrame) -> dict[str, Any]:
+    counts = m.error_counts(rows)
+    errored = sum(counts.values())
+    # Every known kind is present (0 when absent) so scripts can index any of them.
+    by_kind = {kind: 0 for kind in ALL_KINDS} | counts
+    return {"rate": errored / len(rows) if len(rows) else None, "by_kind": by_kind}
+
+
+def _goodput(rows: pd.DataFrame, meta: RunMeta, seconds: float) -> dict[str, Any]:
+    slos = meta.slos()
+    meeting = int(m.slo_met(rows, slos).sum())
+    return {
+        "requests_per_s": m.rate(meeting, seconds),
+        "slo_attainment": meeting / len(rows) if len(rows) else None,
+        "slos": slos,
+        "meeting": meeting,
+    }
+
+
+def _tokens(rows: pd.DataFrame, ok: pd.DataFrame) -> dict[str, Any]:
+    source = m.dominant_token_source(rows)
+    per_chunk = m.tokens_per_chunk(ok)
+    per_chunk = per_chunk[np.isfinite(per_chunk)]
+    return {
+        "source": source,
+        "estimated": m.is_estimated(source),
+        "input_total": m.token_total(ok, "n_in"),
+        "output_total": m.token_total(ok, "n_out"),
+        "mismatch_rate": m.token_mismatch_rate(rows),
+        "tokens_per_chunk_mean": as_float(per_chunk.mean()) if per_chunk.size else None,
+    }
+
+
+def _accuracy(ok: pd.DataFrame) -> dict[str, Any]:
+    """Timing error against the simulator's ground truth; empty when no truth was reported."""
+    accuracy: dict[str, Any] = {}
+    for key, errors in (("ttft_error_ms", m.ttft_error_s(ok)), ("e2e_error_ms", m.e2e_error_s(ok))):
+        stats = describe(errors, m.MS)
+        if stats["count"]:
+            accuracy[key] = {name: stats[name] for name in ("p50", "p99", "mean", "count")}
+    return accuracy

@@ -1,0 +1,69 @@
+"""Resolve where a load run sends its requests: a given URL, the embedded simulator, or a launched server."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+
+from harness.config.errors import ConfigError
+from harness.protocol import join_url
+
+
+@dataclass
+class Target:
+    base_url: str
+    name: str
+    model: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+    kind: str = "remote"  # remote | simulator | vllm | llamacpp
+    metrics_url: str | None = None
+
+
+def discover_model(base_url: str, headers: dict[str, str], verify: bool, timeout_s: float) -> str:
+    """The first model id the endpoint lists on /v1/models."""
+    url = join_url(base_url, "/v1/models")
+    try:
+        resp = httpx.get(url, headers=headers, verify=verify, timeout=timeout_s)
+    except httpx.HTTPError as e:
+        raise ConfigError(
+            None,
+            "endpoint.base_url",
+            f"cannot reach {url} to discover the model ({type(e).__name__})",
+            "check the URL and that the server is up, or set endpoint.model / --model",
+        ) from None
+    if resp.status_code != 200:
+        raise ConfigError(
+            None,
+            "endpoint.model",
+            f"{url} answered HTTP {resp.status_code} when asked for the model list",
+            "set endpoint.model in the scenario or pass --model",
+        )
+    try:
+        return str(resp.json()["data"][0]["id"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise ConfigError(
+            None,
+            "endpoint.model",
+            f"{url} returned no model list",
+            "set endpoint.model in the scenario or pass --model",
+        ) from None
+
+
+@contextlib.contextmanager
+def embedded_simulator(options: dict[str, object]) -> Iterator[Target]:
+    """Start the built-in simulator in its own process for the duration of a run."""
+    from harness.sim.config import SimConfig
+    from harness.sim.process import SimProcess
+
+    cfg = SimConfig(**{k: v for k, v in options.items() if v is not None})  # type: ignore[arg-type]
+    with SimProcess(cfg) as sim:
+        yield Target(
+            base_url=sim.base_url,
+            name="simulator",
+            model=cfg.model,
+            kind="simulator",
+            metrics_url=join_url(sim.base_url, "/metrics"),
+        )

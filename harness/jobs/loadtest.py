@@ -1,0 +1,225 @@
+"""The load-test job: scenario -> workload -> Locust driver -> records -> summary -> report.
+
+This module composes the stages; each stage's logic lives in its own package. Whatever
+happens (a signal, an endpoint fault, a harness error), the records measured so far are
+written and a summary is produced, marked partial when the run did not finish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.analysis.meta import RunMeta
+from harness.analysis.summary import summarize
+from harness.config import Scenario, scenario_to_yaml
+from harness.jobs.endpoint import Target, discover_model, embedded_simulator
+from harness.jobs.logs import attach_run_log
+from harness.load.context import LoadContext, Retries, Timeouts
+from harness.load.driver import DriverResult, run_load
+from harness.load.progress import ProgressDisplay, ProgressStats
+from harness.load.shapes import UsersAt
+from harness.records import rundir
+from harness.records.record import RequestRecord
+from harness.records.store import RecordWriter, read_records
+from harness.workload import build_workload
+
+log = logging.getLogger("harness.loadtest")
+
+EXIT_OK = 0
+EXIT_INTERRUPTED = 3
+
+
+@dataclass
+class LoadRunOptions:
+    out_dir: Path | None = None
+    quiet: bool = False
+    exporter_port: int | None = None  # overrides the scenario's exporter port; -1 turns it off
+    pushgateway_url: str | None = None
+    grace_s: float = 10.0
+
+
+@dataclass
+class LoadRunResult:
+    run_dir: Path
+    summary: dict[str, Any]
+    exit_code: int
+    notices: list[str] = field(default_factory=list)
+
+
+def users_at(scenario: Scenario) -> UsersAt:
+    """The closed-loop users-over-time function of a scenario's load profile."""
+    p = scenario.load.profile
+    kind = p.type
+    if kind == "concurrency":
+        return UsersAt("concurrency", users=p.users)
+    if kind == "ramp":
+        return UsersAt("ramp", start_users=p.start_users, end_users=p.end_users, ramp_s=p.ramp_s)
+    if kind == "steps":
+        return UsersAt("steps", steps=tuple((s.users, s.duration_s) for s in p.steps))
+    if kind == "spike":
+        return UsersAt(
+            "spike",
+            base_users=p.base_users,
+            spike_users=p.spike_users,
+            spike_at_s=p.spike_at_s,
+            spike_duration_s=p.spike_duration_s,
+        )
+    return UsersAt("rate")
+
+
+def describe_profile(scenario: Scenario) -> str:
+    return json.dumps(scenario.load.profile.model_dump(mode="json"), sort_keys=True)
+
+
+@contextlib.contextmanager
+def resolve_target(scenario: Scenario) -> Iterator[Target]:
+    """Where requests go: the scenario's endpoint, or the embedded simulator when it names none."""
+    ep = scenario.endpoint
+    if ep is None:
+        options = scenario.simulator.model_dump() if scenario.simulator is not None else {}
+        with embedded_simulator(options) as target:
+            yield target
+        return
+    headers = dict(ep.headers)
+    key = ep.api_key()
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    yield Target(base_url=ep.base_url, name=ep.name, model=ep.model, headers=headers)
+
+
+def build_context(scenario: Scenario, target: Target, sinks: list[Callable[[RequestRecord], None]]) -> LoadContext:
+    ep = scenario.endpoint
+    workload = build_workload(scenario)
+    load = scenario.load
+    profile = load.profile
+    ctx = LoadContext(
+        scenario=scenario.name,
+        base_url=target.base_url,
+        api=ep.api if ep is not None else "chat",
+        model=target.model or "",
+        items=workload.items(scenario.workload.seed),
+        params=workload.sampling_params(),
+        headers=target.headers,
+        stream=ep.stream if ep is not None else True,
+        verify_tls=ep.verify_tls if ep is not None else True,
+        duration_s=float(load.duration_s),
+        warmup_s=float(load.warmup_s),
+        cooldown_s=float(load.cooldown_s),
+        max_requests=load.max_requests,
+        sinks=sinks,
+        seed=scenario.workload.seed,
+    )
+    if ep is not None:
+        ctx.timeouts = Timeouts(ep.timeouts.connect_s, ep.timeouts.first_token_s, ep.timeouts.total_s)
+        ctx.retries = Retries(ep.retries.max_attempts, ep.retries.honor_retry_after, ep.retries.backoff_s)
+    if profile.type == "rate":
+        ctx.rate_rps = float(profile.rate_rps)
+        ctx.arrival = profile.arrival
+        ctx.max_in_flight = profile.max_in_flight
+    return ctx
+
+
+def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
+    """Run one scenario end to end and write its run directory."""
+    run_dir = rundir.new_run_dir(options.out_dir, scenario.name)
+    (run_dir / rundir.SCENARIO_FILE).write_text(scenario_to_yaml(scenario))
+    detach_log = attach_run_log(run_dir)
+    writer = RecordWriter(run_dir)
+    stats = ProgressStats()
+    notices: list[str] = []
+    driver: DriverResult | None = None
+    failure: str | None = None
+    started = time.time()
+    meta_model = ""
+    endpoint_name = "simulator"
+    try:
+        with resolve_target(scenario) as target:
+            endpoint_name = target.name
+            if not target.model:
+                ep = scenario.endpoint
+                target.model = discover_model(
+                    target.base_url,
+                    target.headers,
+                    ep.verify_tls if ep is not None else True,
+                    ep.timeouts.connect_s if ep is not None else 10.0,
+                )
+            meta_model = target.model
+            ctx = build_context(scenario, target, [writer.append, stats])
+            log.info("run %s: %s against %s (model %s)", run_dir.name, scenario.name, target.base_url, target.model)
+            with ProgressDisplay(stats, scenario.name, ctx.duration_s, quiet=options.quiet) as progress:
+
+                def on_tick(elapsed: float) -> None:
+                    writer.flush()
+                    progress.tick(elapsed)
+
+                driver = run_load(
+                    ctx,
+                    users_at(scenario),
+                    spawn_rate=scenario.load.spawn_rate,
+                    grace_s=options.grace_s,
+                    on_tick=on_tick,
+                )
+    except BaseException as e:  # keep every record, then let the error through
+        failure = f"{type(e).__name__}: {e}" if not isinstance(e, KeyboardInterrupt) else "interrupted"
+        writer.close()
+        _finish(run_dir, scenario, meta_model, endpoint_name, started, driver, failure)
+        detach_log()
+        raise
+    writer.close()
+    summary = _finish(run_dir, scenario, meta_model, endpoint_name, started, driver, None)
+    detach_log()
+    exit_code = EXIT_INTERRUPTED if driver is not None and driver.interrupted_by else EXIT_OK
+    notices.extend(summary.get("health", {}).get("warnings", []))
+    return LoadRunResult(run_dir=run_dir, summary=summary, exit_code=exit_code, notices=notices)
+
+
+def _finish(
+    run_dir: Path,
+    scenario: Scenario,
+    model: str,
+    endpoint: str,
+    started: float,
+    driver: DriverResult | None,
+    failure: str | None,
+) -> dict[str, Any]:
+    """Summarise what was recorded and write summary.json and report.html."""
+    records = read_records(run_dir)
+    run_start = started if driver is None else driver.started_at
+    ended = time.time() if driver is None else driver.ended_at
+    load = scenario.load
+    window_start = run_start + load.warmup_s
+    window_end = min(run_start + load.duration_s - load.cooldown_s, ended)
+    partial_reason = failure
+    if driver is not None and driver.interrupted_by:
+        partial_reason = f"interrupted by {driver.interrupted_by}"
+    meta = RunMeta(
+        run_id=run_dir.name,
+        scenario=scenario.name,
+        model=model,
+        endpoint=endpoint,
+        api=scenario.endpoint.api if scenario.endpoint is not None else "chat",
+        started_at=run_start,
+        ended_at=ended,
+        window_start=window_start,
+        window_end=max(window_end, window_start),
+        slo_ttft_ms=scenario.slo.ttft_ms if scenario.slo else None,
+        slo_tpot_ms=scenario.slo.tpot_ms if scenario.slo else None,
+        slo_e2e_ms=scenario.slo.e2e_ms if scenario.slo else None,
+        partial=partial_reason is not None,
+        partial_reason=partial_reason,
+        load_profile=describe_profile(scenario),
+        extra={"stop_reason": driver.stop_reason if driver else "failed"},
+    )
+    summary = summarize(records, meta)
+    (run_dir / rundir.SUMMARY_FILE).write_text(json.dumps(summary, indent=2, allow_nan=False))
+    from harness.report import write_report
+
+    write_report(run_dir)
+    return summary

@@ -1,0 +1,105 @@
+"""What the Locust users of a run need to know, set once before the run starts.
+
+Locust instantiates user classes itself, so the run's settings live in one module-level
+``LoadContext`` that both the in-process driver and a plain ``locust -f`` run install.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from gevent.pool import Group
+
+from harness.protocol import PromptItem, SamplingParams
+from harness.records.record import PHASE_COOLDOWN, PHASE_MEASURE, PHASE_WARMUP, RequestRecord
+
+RecordSink = Callable[[RequestRecord], None]
+
+
+@dataclass
+class Timeouts:
+    connect_s: float = 10.0
+    first_token_s: float = 60.0
+    total_s: float = 600.0
+
+
+@dataclass
+class Retries:
+    max_attempts: int = 1
+    honor_retry_after: bool = False
+    backoff_s: float = 0.5
+
+
+@dataclass
+class LoadContext:
+    scenario: str
+    base_url: str
+    api: str
+    model: str
+    items: Iterator[PromptItem]
+    params: SamplingParams
+    headers: dict[str, str] = field(default_factory=dict)
+    stream: bool = True
+    verify_tls: bool = True
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retries: Retries = field(default_factory=Retries)
+    duration_s: float = 60.0
+    warmup_s: float = 0.0
+    cooldown_s: float = 0.0
+    max_requests: int | None = None
+    worker: str = "local"
+    # Open loop (rate profile): None means closed loop.
+    rate_rps: float | None = None
+    arrival: str = "constant"
+    max_in_flight: int = 1000
+    seed: int = 0
+    sinks: list[RecordSink] = field(default_factory=list)
+    # Mutable run state, touched only from greenlets of one process.
+    run_start: float = 0.0  # epoch seconds when load began
+    stopping: bool = False
+    in_flight: int = 0
+    issued: int = 0
+    # Greenlets of open-loop requests, so the driver can cancel what outlives the grace period.
+    pending: Group = field(default_factory=Group)
+    _ids: Iterator[int] = field(default_factory=itertools.count)
+
+    def phase_of(self, sent_at: float) -> str:
+        elapsed = sent_at - self.run_start
+        if elapsed < self.warmup_s:
+            return PHASE_WARMUP
+        if elapsed >= self.duration_s - self.cooldown_s:
+            return PHASE_COOLDOWN
+        return PHASE_MEASURE
+
+    def window(self) -> tuple[float, float]:
+        """The measured window in epoch seconds."""
+        return self.run_start + self.warmup_s, self.run_start + self.duration_s - self.cooldown_s
+
+    def next_request_id(self) -> str:
+        return f"{self.worker}-{next(self._ids)}"
+
+    def may_send(self) -> bool:
+        """False once the run is stopping or max_requests has been issued."""
+        if self.stopping:
+            return False
+        return self.max_requests is None or self.issued < self.max_requests
+
+    def emit(self, record: RequestRecord) -> None:
+        for sink in self.sinks:
+            sink(record)
+
+
+_current: LoadContext | None = None
+
+
+def install(ctx: LoadContext) -> None:
+    global _current
+    _current = ctx
+
+
+def current() -> LoadContext:
+    if _current is None:
+        raise RuntimeError("no load context installed: run through `slm-harness run` or the harness locustfile")
+    return _current

@@ -1,0 +1,155 @@
+"""The append-only record store of a run.
+
+While a run lasts, records go to an Arrow IPC stream journal (``records.arrows``), one
+record batch per flush, flushed at least once a second: a crash loses at most the last
+second, and a truncated journal still reads up to its last complete batch. On a clean
+close the journal is compacted into ``records.parquet`` and removed.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from harness.records.record import RECORD_FIELDS, RequestRecord
+
+JOURNAL_NAME = "records.arrows"
+PARQUET_NAME = "records.parquet"
+
+SCHEMA = pa.schema(
+    [
+        ("request_id", pa.string()),
+        ("scenario", pa.string()),
+        ("worker", pa.string()),
+        ("phase", pa.string()),
+        ("api", pa.string()),
+        ("intended_at", pa.float64()),
+        ("sent_at", pa.float64()),
+        ("schedule_lag_s", pa.float64()),
+        ("ttft_s", pa.float64()),
+        ("ttfc_s", pa.float64()),
+        ("e2e_s", pa.float64()),
+        ("chunk_gaps_s", pa.list_(pa.float64())),
+        ("n_content_chunks", pa.int64()),
+        ("n_in", pa.int64()),
+        ("n_out", pa.int64()),
+        ("token_source", pa.string()),
+        ("n_out_alt", pa.int64()),
+        ("status_code", pa.int64()),
+        ("ok", pa.bool_()),
+        ("error_kind", pa.string()),
+        ("error_detail", pa.string()),
+        ("finish_reason", pa.string()),
+        ("concurrency_at_send", pa.int64()),
+        ("prompt_id", pa.string()),
+        ("output_text", pa.string()),
+        ("truth_ttft_s", pa.float64()),
+        ("truth_e2e_s", pa.float64()),
+    ]
+)
+assert tuple(SCHEMA.names) == RECORD_FIELDS, "store schema and RequestRecord fields differ"
+
+
+def records_to_table(records: list[RequestRecord]) -> pa.Table:
+    columns = {name: [getattr(r, name) for r in records] for name in RECORD_FIELDS}
+    return pa.Table.from_pydict(columns, schema=SCHEMA)
+
+
+class RecordWriter:
+    """Collects records from any thread or greenlet and journals them to disk.
+
+    ``append`` is cheap (a list append under a lock); ``flush`` writes what has
+    accumulated as one batch. The caller drives ``flush`` at least once a second
+    (the load driver does, from its own timer).
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self.journal_path = run_dir / JOURNAL_NAME
+        self._pending: list[RequestRecord] = []
+        self._lock = threading.Lock()
+        self._io_lock = threading.Lock()
+        self._sink = pa.OSFile(str(self.journal_path), "wb")
+        self._writer = pa.ipc.new_stream(self._sink, SCHEMA)
+        self.count = 0
+        self._closed = False
+
+    def append(self, record: RequestRecord) -> None:
+        with self._lock:
+            self._pending.append(record)
+
+    def extend(self, records: list[RequestRecord]) -> None:
+        with self._lock:
+            self._pending.extend(records)
+
+    def flush(self) -> int:
+        """Write pending records as one batch; returns how many were written."""
+        with self._lock:
+            batch, self._pending = self._pending, []
+        if not batch:
+            return 0
+        with self._io_lock:
+            if self._closed:
+                return 0
+            self._writer.write_table(records_to_table(batch))
+            self._sink.flush()
+            self.count += len(batch)
+        return len(batch)
+
+    def close(self) -> Path:
+        """Flush, then compact the journal into ``records.parquet`` and remove it."""
+        self.flush()
+        with self._io_lock:
+            if not self._closed:
+                self._closed = True
+                self._writer.close()
+                self._sink.close()
+        table = read_journal(self.journal_path)
+        out = self.run_dir / PARQUET_NAME
+        pq.write_table(table, out)
+        self.journal_path.unlink(missing_ok=True)
+        return out
+
+
+def read_journal(path: Path) -> pa.Table:
+    """Read every complete batch of a journal, also one cut short by a crash."""
+    batches: list[pa.RecordBatch] = []
+    try:
+        with pa.OSFile(str(path), "rb") as source:
+            reader = pa.ipc.open_stream(source)
+            while True:
+                try:
+                    batches.append(reader.read_next_batch())
+                except StopIteration:
+                    break
+                except (pa.ArrowInvalid, OSError):
+                    break  # a batch cut short by a crash: keep what came before it
+    except (pa.ArrowInvalid, OSError):
+        pass  # the crash came before the schema was complete: nothing to keep
+    return pa.Table.from_batches(batches, schema=SCHEMA)
+
+
+def read_records(run_dir: Path) -> pd.DataFrame:
+    """Records of a run as a DataFrame: from records.parquet, else recovered from the journal."""
+    parquet = run_dir / PARQUET_NAME
+    if parquet.exists():
+        return pq.read_table(parquet).to_pandas()
+    journal = run_dir / JOURNAL_NAME
+    if journal.exists():
+        return read_journal(journal).to_pandas()
+    return SCHEMA.empty_table().to_pandas()
+
+
+def recover(run_dir: Path) -> Path | None:
+    """Compact a crashed run's journal into records.parquet (no-op when there is none)."""
+    journal = run_dir / JOURNAL_NAME
+    if not journal.exists():
+        return None
+    out = run_dir / PARQUET_NAME
+    pq.write_table(read_journal(journal), out)
+    journal.unlink()
+    return out

@@ -1,0 +1,45 @@
+"""Plotly figures as HTML fragments. plotly.js itself is inlined once per page by ``html``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+HISTOGRAM_BINS = 50
+ECDF_POINTS = 201
+
+
+def figure_html(fig: go.Figure, height: int = 380) -> str:
+    """The figure as a ``<div>`` + script that expects plotly.js already on the page."""
+    fig.update_layout(template="plotly_white", height=height, margin={"l": 60, "r": 20, "t": 40, "b": 50})
+    return str(
+        fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+    )
+
+
+def shade_window(fig: go.Figure, summary: dict[str, Any]) -> None:
+    """Shade the measured window on a time axis in seconds since the run started."""
+    started = summary["run"]["started_at"]
+    window = summary["window"]
+    fig.add_vrect(
+        x0=window["start"] - started,
+        x1=window["end"] - started,
+        fillcolor="rgba(46, 139, 87, 0.07)",
+        line_width=0,
+        annotation_text="measured window",
+        annotation_position="top left",
+    )
+
+
+def histogram(values: np.ndarray, name: str) -> go.Bar:
+    """A histogram as pre-binned bars, so the page holds bin counts rather than every sample."""
+    counts, edges = np.histogram(values, bins=HISTOGRAM_BINS)
+    return go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), name=name)
+
+
+def ecdf(values: np.ndarray, name: str) -> go.Scatter:
+    """Empirical CDF drawn through evenly spaced quantiles of the samples."""
+    ranks = np.linspace(0.0, 100.0, ECDF_POINTS)
+    return go.Scatter(x=np.percentile(values, ranks), y=ranks / 100.0, mode="lines", name=name)
