@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.protocol import StreamParser, errors
+from harness.protocol import ParsedResponse, StreamParser, errors
 
 
 def event(obj: Any) -> bytes:
@@ -16,7 +16,12 @@ def event(obj: Any) -> bytes:
 
 
 def delta(finish: str | None = None, **fields: Any) -> bytes:
-    return event({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": fields, "finish_reason": finish}]})
+    return event(
+        {
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": fields, "finish_reason": finish}],
+        }
+    )
 
 
 def usage(prompt: int, completion: int, **top: Any) -> bytes:
@@ -26,7 +31,7 @@ def usage(prompt: int, completion: int, **top: Any) -> bytes:
 DONE = event("[DONE]")
 
 
-def run(timed: list[tuple[float, bytes]], t_end: float, clean_eof: bool = True):  # type: ignore[no-untyped-def]
+def run(timed: list[tuple[float, bytes]], t_end: float, clean_eof: bool = True) -> ParsedResponse:
     parser = StreamParser()
     for t, data in timed:
         parser.feed(data, t)
@@ -77,7 +82,9 @@ def test_reasoning_sets_ttft_and_content_sets_ttfc() -> None:
 
 
 def test_events_in_one_piece_share_its_arrival_time() -> None:
-    result = run([(0.3, delta(content="a") + delta(content="b")), (0.4, delta("stop", content="c") + DONE)], 0.4)
+    result = run(
+        [(0.3, delta(content="a") + delta(content="b")), (0.4, delta("stop", content="c") + DONE)], 0.4
+    )
     assert result.content_times_s == [0.3, 0.3, 0.4]
     assert result.chunk_gaps_s == [0.0, pytest.approx(0.1)]
 
@@ -118,7 +125,9 @@ def test_complete_stream_without_content_is_empty() -> None:
 
 def test_error_object_is_a_stream_error_with_its_message() -> None:
     long_message = "upstream failure " + "x" * 500
-    result = run([(0.1, delta(content="x")), (0.2, event({"error": {"message": long_message, "code": 500}}))], 0.3)
+    result = run(
+        [(0.1, delta(content="x")), (0.2, event({"error": {"message": long_message, "code": 500}}))], 0.3
+    )
     assert result.error_kind == errors.STREAM_ERROR
     assert result.error_detail is not None
     assert result.error_detail.startswith("upstream failure xxx") and len(result.error_detail) == 200
@@ -149,7 +158,7 @@ def test_first_error_wins_and_parsing_goes_on() -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    ['[1, 2]', '{"choices": "abc"}', '{"choices": [{"delta": {"content": 5}}]}', '{"usage": [1]}'],
+    ["[1, 2]", '{"choices": "abc"}', '{"choices": [{"delta": {"content": 5}}]}', '{"usage": [1]}'],
 )
 def test_json_of_the_wrong_shape_is_malformed(payload: str) -> None:
     result = run([(0.1, event(payload)), (0.2, delta("stop", content="ok")), (0.3, DONE)], 0.3)
@@ -173,7 +182,15 @@ def test_multibyte_character_split_between_pieces() -> None:
 def test_completions_chunks_count_as_content() -> None:
     result = run(
         [
-            (0.2, event({"object": "text_completion", "choices": [{"index": 0, "text": "Hi", "finish_reason": None}]})),
+            (
+                0.2,
+                event(
+                    {
+                        "object": "text_completion",
+                        "choices": [{"index": 0, "text": "Hi", "finish_reason": None}],
+                    }
+                ),
+            ),
             (0.3, event({"choices": [{"index": 0, "text": "!", "finish_reason": "length"}]})),
             (0.4, usage(2, 2)),
             (0.4, DONE),

@@ -100,9 +100,9 @@ def e2e_error_s(rows: pd.DataFrame) -> np.ndarray:
     return e2e_s(rows) - floats(rows, "truth_e2e_s")
 
 
-def rate(count: float, seconds: float) -> float | None:
-    """``count`` per second of window; None when the window has no length."""
-    return float(count) / seconds if seconds > 0 else None
+def rate(count: float | None, seconds: float) -> float | None:
+    """``count`` per second of window; None when the count is unknown or the window has no length."""
+    return float(count) / seconds if count is not None and seconds > 0 else None
 
 
 def error_kinds(rows: pd.DataFrame) -> pd.Series:
@@ -189,6 +189,10 @@ def token_mismatch_rate(rows: pd.DataFrame) -> float | None:
     return float((primary[both] != alternative[both]).mean())
 
 
-def token_total(rows: pd.DataFrame, column: str) -> int:
-    """Sum of a token-count column, unknown counts left out."""
-    return int(np.nansum(floats(rows, column)))
+def token_total(rows: pd.DataFrame, column: str) -> int | None:
+    """Sum of a token-count column, unknown counts left out; None when no row has a count."""
+    counts = floats(rows, column)
+    known = np.isfinite(counts)
+    if counts.size and not known.any():
+        return None
+    return int(counts[known].sum())

@@ -28,6 +28,7 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
     rows = m.measured(records)
     ok = m.successful(rows)
     seconds = float(meta.window_seconds)
+    mean_concurrency, peak_concurrency = m.concurrency(records, meta.window_start, meta.window_end)
     summary: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "run": _run(meta),
@@ -38,9 +39,7 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
         "errors": _errors(rows),
         "goodput": _goodput(rows, meta, seconds),
         "tokens": _tokens(rows, ok),
-        "concurrency": dict(
-            zip(("mean", "peak"), m.concurrency(records, meta.window_start, meta.window_end), strict=True)
-        ),
+        "concurrency": {"mean": mean_concurrency, "peak": peak_concurrency},
         "percentile_method": PERCENTILE_METHOD,
     }
     accuracy = _accuracy(ok)
@@ -81,11 +80,12 @@ def _latency(rows: pd.DataFrame, ok: pd.DataFrame) -> dict[str, Any]:
 
 
 def _throughput(ok: pd.DataFrame, seconds: float) -> dict[str, float | None]:
-    output_tokens = m.token_total(ok, "n_out")
+    output_tokens, input_tokens = m.token_total(ok, "n_out"), m.token_total(ok, "n_in")
+    total = None if output_tokens is None or input_tokens is None else output_tokens + input_tokens
     return {
         "requests_per_s": m.rate(len(ok), seconds),
         "output_tokens_per_s": m.rate(output_tokens, seconds),
-        "total_tokens_per_s": m.rate(output_tokens + m.token_total(ok, "n_in"), seconds),
+        "total_tokens_per_s": m.rate(total, seconds),
     }
 
 

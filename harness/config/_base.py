@@ -40,9 +40,7 @@ def _existing_file(value: Path) -> Path:
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise invalid(
-            f"is not an http(s) URL (got {value!r})", "write a URL like http://127.0.0.1:8000/v1"
-        )
+        raise invalid(f"is not an http(s) URL (got {value!r})", "write a URL like http://127.0.0.1:8000/v1")
     return value.rstrip("/")
 
 

@@ -39,16 +39,10 @@ class FixedDist(StrictModel):
     value: PositiveInt
 
 
-class UniformDist(StrictModel):
+class UniformDist(_Bounded):
     type: Literal["uniform"]
     min: PositiveInt
     max: PositiveInt
-
-    @model_validator(mode="after")
-    def _ordered(self) -> UniformDist:
-        if self.min > self.max:
-            raise invalid(f"min ({self.min}) is greater than max ({self.max})", "make min ≤ max", at="min")
-        return self
 
 
 class NormalDist(_Bounded):
@@ -68,7 +62,7 @@ class LognormalDist(_Bounded):
         if (self.median is None) == (self.mean is None):
             raise invalid(
                 "needs exactly one of median and mean",
-                "give median (tokens) or mean (tokens), not both",
+                "give either median or mean (in tokens)",
                 at="median",
             )
         return self

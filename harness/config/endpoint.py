@@ -6,8 +6,16 @@ import os
 import re
 from typing import Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, PrivateAttr, ValidationInfo
-from pydantic import field_validator, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from harness.config._base import HttpUrl, ResolvedPath, StrictModel
 from harness.config.errors import ConfigError, invalid

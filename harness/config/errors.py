@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, Tag, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 # The error type of problems raised by our own validators (see `invalid`).
@@ -22,15 +23,17 @@ CUSTOM_ERROR_TYPE = "config"
 class ConfigError(Exception):
     """A mistake in something the user wrote; `str(e)` is one line ending in the fix."""
 
-    def __init__(self, file: str, field: str, problem: str, fix: str) -> None:
-        self.file = _one_line(file)
+    def __init__(self, file: str | None, field: str, problem: str, fix: str) -> None:
+        # `file` is None for a setting that did not come from a file (a command-line option).
+        self.file = _one_line(file) if file is not None else None
         self.field = _one_line(field)
         self.problem = _one_line(problem)
         self.fix = _one_line(fix)
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.problem} — fix: {self.fix}"
+        where = f"{self.file}: " if self.file is not None else ""
+        return f"{where}{self.field}: {self.problem} — fix: {self.fix}"
 
 
 def invalid(problem: str, fix: str, at: str | None = None) -> PydanticCustomError:
@@ -49,7 +52,7 @@ def from_validation_error(
     loc = details["loc"]
     ctx = details.get("ctx") or {}
     if details["type"] == CUSTOM_ERROR_TYPE and "at" in ctx:
-        loc = (*loc, ctx["at"])
+        loc = (*loc, *str(ctx["at"]).split("."))
     path = _walk(model, loc)
     field = path.dotted or "(top level)"
     if field in overridden:
@@ -82,7 +85,7 @@ def _walk(model: type[BaseModel], loc: tuple[int | str, ...]) -> _Path:
             current = _strip_annotated(_non_none(current))
         if isinstance(current, type) and issubclass(current, BaseModel):
             parent, leaf = current, str(element)
-            info = current.model_fields.get(str(element))
+            info = _field(current, str(element))
             current = info.annotation if info is not None else None
             dotted = f"{dotted}.{element}" if dotted else str(element)
         elif isinstance(element, int):
@@ -94,6 +97,14 @@ def _walk(model: type[BaseModel], loc: tuple[int | str, ...]) -> _Path:
             leaf = str(element)
             current = _item_type(current)
     return _Path(dotted, parent, leaf, current)
+
+
+def _field(model: type[BaseModel], name: str) -> FieldInfo | None:
+    """The field `name` of `model`, looked up by name or by alias (pydantic's loc uses the alias)."""
+    info = model.model_fields.get(name)
+    if info is None:
+        info = next((f for f in model.model_fields.values() if f.alias == name), None)
+    return info
 
 
 def _strip_annotated(tp: Any) -> Any:
@@ -150,13 +161,19 @@ _TYPE_WORDS = {
     "str": "a text string",
     "list": "a list",
     "dict": "a mapping",
+    "Path": "a file path",
 }
 
 
-def _expected(path: _Path) -> str:
-    tp = _strip_annotated(path.annotation)
+def _describe(tp: Any) -> str:
+    tp = _strip_annotated(tp)
     if _is_optional(tp):
         tp = _strip_annotated(_non_none(tp))
+    if _is_union(tp):
+        members = [_strip_annotated(m) for m in get_args(tp)]
+        if all(isinstance(m, type) and issubclass(m, BaseModel) for m in members):
+            return "a mapping with a type field"
+        return " or ".join(dict.fromkeys(_describe(m) for m in members))
     if get_origin(tp) is Literal:
         return "one of: " + ", ".join(str(a) for a in get_args(tp))
     if isinstance(tp, type) and issubclass(tp, BaseModel):
@@ -178,7 +195,7 @@ def _explain(details: ErrorDetails, path: _Path) -> tuple[str, str]:
     if kind == CUSTOM_ERROR_TYPE:
         return str(ctx["problem"]), str(ctx["fix"])
     if kind == "missing":
-        return "is required but missing", f"add {path.leaf or where}: {_expected(path)}"
+        return "is required but missing", f"add {where} ({_describe(path.annotation)})"
     if kind == "extra_forbidden":
         return _unknown_field(path)
     if kind == "literal_error":
@@ -195,11 +212,14 @@ def _explain(details: ErrorDetails, path: _Path) -> tuple[str, str]:
         return f"{bound[0]} (got {_got(details)})", f"set {where} to {bound[1]}"
     if kind == "int_from_float":
         return f"must be a whole number (got {_got(details)})", f"set {where} to a whole number"
+    if kind.endswith(("_type", "_parsing")):
+        expected = _describe(path.annotation)
+        return f"must be {expected} (got {_got(details)})", f"set {where} to {expected}"
     if kind in ("too_short", "string_too_short"):
         return "must not be empty", f"give {where} at least {ctx.get('min_length', 1)} item(s)"
     return (
         f"{details['msg'].removeprefix('Value error, ')} (got {_got(details)})",
-        f"set {where} to {_expected(path)}",
+        f"set {where} to {_describe(path.annotation)}",
     )
 
 
@@ -237,4 +257,3 @@ def _plain(expected: str) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
-

@@ -43,6 +43,6 @@ def kind_for_status(status: int) -> str:
     """Classify a non-2xx HTTP status."""
     if status == 429:
         return HTTP_429
-    if 500 <= status:
+    if status >= 500:
         return HTTP_5XX
     return HTTP_4XX

@@ -66,6 +66,11 @@ class StreamParser:
         for payload in self._decoder.feed(data):
             self._event(payload, t)
 
+    @property
+    def has_content(self) -> bool:
+        """True once a chunk with generated content (text or reasoning) has arrived."""
+        return self._ttft is not None
+
     def close(self, t_end: float, clean_eof: bool = True) -> ParsedResponse:
         """End the stream at `t_end` (last byte) and return what it carried."""
         for payload in self._decoder.flush():

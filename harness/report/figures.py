@@ -8,6 +8,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 HISTOGRAM_BINS = 50
+# Histograms stop at this percentile so one outlier cannot squash the bulk into a single bin;
+# the ECDF on a log axis shows the whole tail.
+HISTOGRAM_UPPER_PERCENTILE = 99.9
 ECDF_POINTS = 201
 
 
@@ -15,7 +18,9 @@ def figure_html(fig: go.Figure, height: int = 380) -> str:
     """The figure as a ``<div>`` + script that expects plotly.js already on the page."""
     fig.update_layout(template="plotly_white", height=height, margin={"l": 60, "r": 20, "t": 40, "b": 50})
     return str(
-        fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+        fig.to_html(
+            full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}
+        )
     )
 
 
@@ -34,8 +39,9 @@ def shade_window(fig: go.Figure, summary: dict[str, Any]) -> None:
 
 
 def histogram(values: np.ndarray, name: str) -> go.Bar:
-    """A histogram as pre-binned bars, so the page holds bin counts rather than every sample."""
-    counts, edges = np.histogram(values, bins=HISTOGRAM_BINS)
+    """A histogram (up to p99.9) as pre-binned bars, so the page holds bin counts, not every sample."""
+    upper = float(np.percentile(values, HISTOGRAM_UPPER_PERCENTILE))
+    counts, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=(float(values.min()), upper))
     return go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), name=name)
 
 

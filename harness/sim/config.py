@@ -59,7 +59,14 @@ _RATE_FIELDS = (
     "midstream_error_rate",
     "golden_accuracy",
 )
-_NON_NEGATIVE_FIELDS = ("ttft_ms", "itl_ms", "prefill_ms_per_token", "batch_slowdown", "jitter_ms", "stall_ms")
+_NON_NEGATIVE_FIELDS = (
+    "ttft_ms",
+    "itl_ms",
+    "prefill_ms_per_token",
+    "batch_slowdown",
+    "jitter_ms",
+    "stall_ms",
+)
 _POSITIVE_INT_FIELDS = ("max_num_seqs", "kv_capacity_tokens", "output_tokens")
 
 

@@ -70,7 +70,9 @@ def load_golden(paths: tuple[str, ...]) -> GoldenBook:
         try:
             lines = Path(path).read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise SimConfigError(f"golden file {path}: cannot read it ({exc.strerror}); check --golden") from None
+            raise SimConfigError(
+                f"golden file {path}: cannot read it ({exc.strerror}); check --golden"
+            ) from None
         for number, line in enumerate(lines, start=1):
             if line.strip():
                 key, item = _parse_item(path, number, line)
@@ -100,5 +102,7 @@ def _parse_item(path: str, number: int, line: str) -> tuple[str, GoldenItem]:
     tags = raw.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise SimConfigError(f"{where}: field 'tags' must be a list of strings")
-    item = GoldenItem(item_id=str(raw.get("id", f"{Path(path).name}:{number}")), expected=raw["expected"], tags=tuple(tags))
+    item = GoldenItem(
+        item_id=str(raw.get("id", f"{Path(path).name}:{number}")), expected=raw["expected"], tags=tuple(tags)
+    )
     return key.strip(), item

@@ -95,7 +95,9 @@ class SimMetrics:
             registry=r,
             buckets=REQUEST_LATENCY_BUCKETS,
         ).labels(*labels)
-        faults = Counter("sim_faults_injected", "Faults injected by the simulator, by kind.", ["kind"], registry=r)
+        faults = Counter(
+            "sim_faults_injected", "Faults injected by the simulator, by kind.", ["kind"], registry=r
+        )
         self.faults = {kind: faults.labels(kind) for kind in FAULT_KINDS}
 
     def exposition(self) -> bytes:

@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from harness.report.fragments import number, table, timestamp
+from harness.report.format import number, timestamp
+from harness.report.fragments import table
 
 
 def render(run_dir: Path, summary: dict[str, Any], records: pd.DataFrame) -> str:

@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 
 from harness.analysis.stats import PERCENTILES
-from harness.report.fragments import number, percent, section, table
+from harness.report.format import number, percent
+from harness.report.fragments import note, section, table
 
 LATENCY_ROWS: tuple[tuple[str, str], ...] = (
     ("TTFT", "ttft_ms"),
@@ -51,4 +52,8 @@ def render(run_dir: Path, summary: dict[str, Any], records: pd.DataFrame) -> str
         "Key numbers",
         table(("", ""), overview, "facts"),
         table(headers, rows, "numbers"),
+        note(
+            f"Latency of successful measured requests; percentiles from raw samples "
+            f"({summary['percentile_method']} interpolation)."
+        ),
     )

@@ -1,0 +1,134 @@
+"""The `load:` section: how many users (closed loop) or requests per second (open loop), for how long."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, model_validator
+
+from harness.config._base import StrictModel
+from harness.config.errors import invalid
+
+
+class ConcurrencyProfile(StrictModel):
+    """A fixed number of users, each sending its next request when the last one ends."""
+
+    type: Literal["concurrency"]
+    users: PositiveInt
+
+
+class RampProfile(StrictModel):
+    """Users grow (or shrink) linearly from start_users to end_users over ramp_s, then hold."""
+
+    type: Literal["ramp"]
+    start_users: NonNegativeInt
+    end_users: PositiveInt
+    ramp_s: PositiveFloat
+
+
+class Step(StrictModel):
+    users: PositiveInt
+    duration_s: PositiveFloat
+
+
+class StepsProfile(StrictModel):
+    """Each step holds its users for its duration; the run lasts as long as the steps together."""
+
+    type: Literal["steps"]
+    steps: list[Step] = Field(min_length=1)
+
+    @property
+    def total_s(self) -> float:
+        return sum(step.duration_s for step in self.steps)
+
+
+class SpikeProfile(StrictModel):
+    """base_users, jumping to spike_users from spike_at_s for spike_duration_s."""
+
+    type: Literal["spike"]
+    base_users: PositiveInt
+    spike_users: PositiveInt
+    spike_at_s: NonNegativeFloat
+    spike_duration_s: PositiveFloat
+
+    @model_validator(mode="after")
+    def _spike_above_base(self) -> SpikeProfile:
+        if self.spike_users <= self.base_users:
+            raise invalid(
+                f"spike_users ({self.spike_users}) is not above base_users ({self.base_users})",
+                "make spike_users greater than base_users",
+                at="spike_users",
+            )
+        return self
+
+
+class RateProfile(StrictModel):
+    """Open loop: requests start on a schedule whatever the latency, at most max_in_flight at once."""
+
+    type: Literal["rate"]
+    rate_rps: PositiveFloat
+    arrival: Literal["constant", "poisson"] = "poisson"
+    max_in_flight: PositiveInt = 1000
+
+
+Profile = Annotated[
+    ConcurrencyProfile | RampProfile | StepsProfile | SpikeProfile | RateProfile, Field(discriminator="type")
+]
+
+
+class LoadConfig(StrictModel):
+    """Warm-up and cool-down are parts of `duration_s`; only the window between them is measured."""
+
+    profile: Profile
+    duration_s: PositiveFloat  # filled in from the steps of a steps profile when left out
+    warmup_s: NonNegativeFloat = 0.0
+    cooldown_s: NonNegativeFloat = 0.0
+    max_requests: PositiveInt | None = None  # stop early after this many requests
+    spawn_rate: PositiveFloat | None = None  # users started per second; None: all at once
+
+    @model_validator(mode="before")
+    @classmethod
+    def _duration_from_steps(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "duration_s" not in data:
+            profile = data.get("profile")
+            if isinstance(profile, dict) and profile.get("type") == "steps":
+                steps = profile.get("steps")
+                durations = [s.get("duration_s") for s in steps] if isinstance(steps, list) else []
+                if durations and all(
+                    isinstance(d, int | float) and not isinstance(d, bool) for d in durations
+                ):
+                    return {**data, "duration_s": sum(durations)}
+        return data
+
+    @model_validator(mode="after")
+    def _windows_fit(self) -> LoadConfig:
+        if self.warmup_s + self.cooldown_s >= self.duration_s:
+            raise invalid(
+                f"warmup_s + cooldown_s ({self.warmup_s + self.cooldown_s:g} s) leave no measured time "
+                f"in duration_s ({self.duration_s:g} s)",
+                "shorten warmup_s/cooldown_s or lengthen duration_s",
+                at="warmup_s",
+            )
+        profile = self.profile
+        if isinstance(profile, StepsProfile) and abs(profile.total_s - self.duration_s) > 1e-9:
+            raise invalid(
+                f"is {self.duration_s:g} s but the steps last {profile.total_s:g} s",
+                "remove duration_s (the steps define it)",
+                at="duration_s",
+            )
+        if isinstance(profile, RampProfile) and profile.ramp_s > self.duration_s:
+            raise invalid(
+                f"ramp_s ({profile.ramp_s:g} s) is longer than duration_s ({self.duration_s:g} s)",
+                "make ramp_s ≤ duration_s",
+                at="profile.ramp_s",
+            )
+        spike_end = (
+            profile.spike_at_s + profile.spike_duration_s if isinstance(profile, SpikeProfile) else 0.0
+        )
+        if spike_end > self.duration_s:
+            raise invalid(
+                f"the spike ends at {spike_end:g} s, after duration_s ({self.duration_s:g} s)",
+                "make spike_at_s + spike_duration_s ≤ duration_s",
+                at="profile.spike_at_s",
+            )
+        return self

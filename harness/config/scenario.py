@@ -1,0 +1,126 @@
+"""A scenario: one YAML file saying what to load, with what traffic, for how long, judged how.
+
+`load_scenario` reads and validates it (every mistake is a one-line `ConfigError`);
+`scenario_to_yaml` writes it back as run, with secrets removed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import yaml
+from pydantic import Field, ValidationError, model_validator
+
+from harness.config._base import BASE_DIR, StrictModel
+from harness.config.cost import Cost
+from harness.config.endpoint import SOURCE_FILE, Endpoint
+from harness.config.errors import from_validation_error, invalid
+from harness.config.golden import GoldenConfig
+from harness.config.load import LoadConfig
+from harness.config.publish import Publish
+from harness.config.server import ServerConfig
+from harness.config.simulator import SimulatorOptions
+from harness.config.slo import SLO
+from harness.config.telemetry import Telemetry
+from harness.config.workload import WorkloadConfig
+from harness.config.yaml_io import apply_overrides, read_yaml
+
+REDACTED = "***"
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key"})
+_SECRET_ENV = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
+
+
+class Scenario(StrictModel):
+    name: str = Field(min_length=1)  # defaults to the file name without .yaml
+    description: str = ""
+    endpoint: Endpoint | None = None  # None (and no server): the embedded simulator
+    simulator: SimulatorOptions = Field(default_factory=SimulatorOptions)
+    workload: WorkloadConfig
+    load: LoadConfig
+    slo: SLO = Field(default_factory=SLO)
+    cost: Cost | None = None
+    telemetry: Telemetry = Field(default_factory=Telemetry)
+    publish: Publish = Field(default_factory=Publish)
+    golden: GoldenConfig | None = None
+    server: ServerConfig | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Scenario:
+        has_url = self.endpoint is not None and self.endpoint.base_url is not None
+        if self.server is not None and has_url:
+            raise invalid(
+                "is set together with a server section that launches its own",
+                "remove endpoint.base_url, or remove the server section",
+                at="endpoint.base_url",
+            )
+        if self.server is None and self.endpoint is not None and not has_url:
+            raise invalid(
+                "is required when there is no server section",
+                "set endpoint.base_url (e.g. http://127.0.0.1:8000/v1) or add a server section",
+                at="endpoint.base_url",
+            )
+        return self
+
+    @property
+    def uses_simulator(self) -> bool:
+        """True when the run starts the embedded simulator as its target."""
+        return self.endpoint is None and self.server is None
+
+    @property
+    def api(self) -> Literal["chat", "completions"]:
+        return self.endpoint.api if self.endpoint is not None else "chat"
+
+
+def load_scenario(path: Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read, override and validate the scenario at `path`.
+
+    `overrides` maps dotted keys (`load.duration_s`, `endpoint.base_url`, `load.profile.steps.0.users`)
+    to values set before validation; strings are converted like the same text in YAML would be.
+    Relative paths in the file are read from the file's folder. Raises `ConfigError`.
+    """
+    path = Path(path)
+    data = read_yaml(path)
+    overrides = dict(overrides or {})
+    data = apply_overrides(data, overrides, str(path))
+    data.setdefault("name", path.stem)
+    context = {BASE_DIR: path.parent.resolve(), SOURCE_FILE: str(path)}
+    try:
+        return Scenario.model_validate(data, context=context)
+    except ValidationError as e:
+        raise from_validation_error(e, str(path), Scenario, frozenset(overrides)) from None
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """The scenario as YAML with every default spelled out and secrets replaced by ``***``.
+
+    Keys are never in the model (only where to find them); secret-looking headers, server
+    environment values and passwords inside URLs are redacted here.
+    """
+    data = scenario.model_dump(mode="json")
+    endpoint = data.get("endpoint")
+    if endpoint is not None:
+        endpoint["headers"] = {
+            k: REDACTED if k.lower() in _SECRET_HEADERS else v for k, v in endpoint["headers"].items()
+        }
+        endpoint["base_url"] = _redact_url(endpoint["base_url"])
+    server = data.get("server")
+    if server is not None:
+        server["env"] = {k: REDACTED if _SECRET_ENV.search(k) else v for k, v in server["env"].items()}
+    data["telemetry"]["gpu"]["url"] = _redact_url(data["telemetry"]["gpu"]["url"])
+    data["telemetry"]["server_metrics"]["url"] = _redact_url(data["telemetry"]["server_metrics"]["url"])
+    data["publish"]["pushgateway"]["url"] = _redact_url(data["publish"]["pushgateway"]["url"])
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _redact_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:{REDACTED}@{host}"))

@@ -1,0 +1,84 @@
+"""Accuracy of golden results with Wilson score intervals, overall, per set and per tag.
+
+Rows that failed in transport (``error_kind`` set) are counted apart and never scored.
+Accuracy is the weighted share of correct items, Σ w·correct / Σ w. Its interval is the
+Wilson score interval computed on Kish's effective sample size n_eff = (Σ w)² / Σ w²,
+which is the plain Wilson interval when every weight is 1.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+DEFAULT_CONFIDENCE = 0.95
+
+
+def wilson_interval(successes: float, n: float, confidence: float = DEFAULT_CONFIDENCE) -> tuple[float, float]:
+    """The Wilson score interval of a proportion ``successes / n`` (n > 0)."""
+    z = float(norm.ppf(0.5 + confidence / 2))
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def accuracy_block(rows: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE) -> dict[str, Any]:
+    """Counts, accuracy, mean score and Wilson interval of the scored rows of `rows`."""
+    errored = rows["error_kind"].notna()
+    scored = rows[~errored]
+    block: dict[str, Any] = {
+        "items": len(rows),
+        "scored": len(scored),
+        "correct": int(scored["correct"].sum()),
+        "transport_errors": int(errored.sum()),
+        "accuracy": None,
+        "ci_low": None,
+        "ci_high": None,
+        "mean_score": None,
+    }
+    if scored.empty:
+        return block
+    weights = scored["weight"].to_numpy(dtype=float)
+    correct = scored["correct"].to_numpy(dtype=bool)
+    total = weights.sum()
+    accuracy = float(weights[correct].sum() / total)
+    n_eff = float(total * total / np.square(weights).sum())
+    low, high = wilson_interval(accuracy * n_eff, n_eff, confidence)
+    block.update(
+        accuracy=accuracy,
+        ci_low=low,
+        ci_high=high,
+        mean_score=float((weights * scored["score"].to_numpy(dtype=float)).sum() / total),
+    )
+    return block
+
+
+def golden_section(results: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE) -> dict[str, Any]:
+    """The ``golden`` section of ``summary.json`` from the rows of ``golden.parquet``.
+
+    Keys: the overall block (``accuracy``, ``ci_low``, ``ci_high``, ``mean_score``, ``items``,
+    ``scored``, ``correct``, ``transport_errors``), ``error_rate``, ``errors_by_kind``,
+    ``confidence`` and ``sets.<set_name>`` (the same block plus ``tags.<tag>``).
+    """
+    section = accuracy_block(results, confidence)
+    section["error_rate"] = section["transport_errors"] / len(results) if len(results) else None
+    section["errors_by_kind"] = {
+        str(kind): int(count) for kind, count in results["error_kind"].dropna().value_counts().items()
+    }
+    section["confidence"] = confidence
+    sets: dict[str, Any] = {}
+    for set_name, rows in results.groupby("set_name", sort=True):
+        block = accuracy_block(rows, confidence)
+        tags = rows.explode("tags").dropna(subset=["tags"])
+        block["tags"] = {
+            str(tag): accuracy_block(tag_rows, confidence) for tag, tag_rows in tags.groupby("tags", sort=True)
+        }
+        sets[str(set_name)] = block
+    section["sets"] = sets
+    return section

@@ -1,0 +1,45 @@
+"""Pushing a batch job's registry to a Pushgateway.
+
+A push is a courtesy to dashboards, never a reason for a job to fail: when the Pushgateway is
+down or refuses the push, one warning line is logged and the job carries on (its files are
+written either way).
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+from collections.abc import Mapping
+
+from prometheus_client import CollectorRegistry, push_to_gateway
+
+log = logging.getLogger("harness.publish")
+
+PUSH_TIMEOUT_S = 5.0
+
+
+def run_grouping_key(run_id: str) -> dict[str, str]:
+    """The grouping key of a run's push: one Pushgateway group per run, so runs never overwrite each other."""
+    return {"run_id": run_id}
+
+
+def push_metrics(
+    url: str,
+    job: str,
+    grouping_key: Mapping[str, str],
+    registry: CollectorRegistry,
+    timeout_s: float = PUSH_TIMEOUT_S,
+) -> bool:
+    """Replace the group ``job`` + ``grouping_key`` on the Pushgateway at ``url`` with ``registry``.
+
+    Returns True when pushed; False (after one warning line) when not.
+    """
+    try:
+        push_to_gateway(url, job=job, registry=registry, grouping_key=dict(grouping_key), timeout=timeout_s)
+    except (OSError, ValueError, http.client.HTTPException) as e:
+        reason = " ".join(str(e).split()) or type(e).__name__
+        log.warning(
+            "pushgateway %s: metrics of job %s not pushed (%s); results are kept in files", url, job, reason
+        )
+        return False
+    return True

@@ -1,0 +1,80 @@
+"""A compact console summary of a run (rich renderables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from harness.report.format import number, percent
+
+LATENCY_ROWS: tuple[tuple[str, str], ...] = (
+    ("TTFT", "ttft_ms"),
+    ("TPOT", "tpot_ms"),
+    ("ITL", "itl_ms"),
+    ("E2E", "e2e_ms"),
+)
+LATENCY_STATS: tuple[str, ...] = ("p50", "p95", "p99")
+
+
+def render_summary(summary: dict[str, Any]) -> Group:
+    """Run line, overview (requests, errors, throughput, goodput), latency table, warnings."""
+    run = summary["run"]
+    title = Text.assemble(
+        (f"{run['scenario']}", "bold"),
+        f"  {run['model']} @ {run['endpoint']}  run {run['run_id']}",
+        (" (partial)", "bold yellow") if run["partial"] else "",
+    )
+    parts: list[Any] = [title, _overview(summary), _latency(summary["latency"])]
+    parts.extend(Text(f"! {warning}", style="yellow") for warning in summary["health"]["warnings"])
+    return Group(*parts)
+
+
+def _overview(summary: dict[str, Any]) -> Table:
+    requests, errors = summary["requests"], summary["errors"]
+    throughput, goodput = summary["throughput"], summary["goodput"]
+    concurrency = summary["concurrency"]
+    kinds = ", ".join(
+        f"{kind} {n}" for kind, n in sorted(errors["by_kind"].items(), key=lambda item: -item[1]) if n
+    )
+    slos = ", ".join(f"{key.removesuffix('_ms')} ≤ {limit:g} ms" for key, limit in goodput["slos"].items())
+    rows = [
+        (
+            "requests",
+            f"{requests['total']} measured, {requests['completed']} ok, {requests['errored']} errored "
+            f"({percent(errors['rate'])})",
+        ),
+        ("errors by kind", kinds or "none"),
+        (
+            "throughput",
+            f"{number(throughput['requests_per_s'], 2, 'req/s')}, "
+            f"{number(throughput['output_tokens_per_s'], 1, 'output tok/s')}",
+        ),
+        (
+            "goodput",
+            f"{number(goodput['requests_per_s'], 2, 'req/s')} "
+            f"({percent(goodput['slo_attainment'])} within {slos or 'no SLO'})",
+        ),
+        ("concurrency", f"mean {number(concurrency['mean'], 2)}, peak {number(concurrency['peak'])}"),
+    ]
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="dim")
+    table.add_column()
+    for label, value in rows:
+        # Text, not str: values may contain square brackets that rich would read as markup.
+        table.add_row(label, Text(value))
+    return table
+
+
+def _latency(latency: dict[str, Any]) -> Table:
+    table = Table(title="latency (ms)", title_justify="left")
+    table.add_column("")
+    for stat in LATENCY_STATS:
+        table.add_column(stat, justify="right")
+    table.add_column("count", justify="right")
+    for label, key in LATENCY_ROWS:
+        stats = latency[key]
+        table.add_row(label, *(number(stats[s], 1) for s in LATENCY_STATS), number(stats["count"]))
+    return table
