@@ -48,12 +48,16 @@ class StreamResult:
         return [json.loads(data) for _, data in self.events if data != b"[DONE]"]
 
     def content_times(self) -> list[float]:
-        """Arrival times of events carrying non-empty generated text."""
+        """Arrival times of events carrying non-empty generated text (non-JSON events carry none)."""
         times = []
         for t, data in self.events:
-            if data == b"[DONE]":
+            try:
+                chunk = json.loads(data)
+            except json.JSONDecodeError:
                 continue
-            choices = json.loads(data).get("choices") or [{}]
+            if not isinstance(chunk, dict):
+                continue
+            choices = chunk.get("choices") or [{}]
             text = choices[0].get("delta", {}).get("content") or choices[0].get("text")
             if text:
                 times.append(t)
@@ -68,11 +72,17 @@ class StreamResult:
 
 
 def stream(client: httpx.Client, path: str, body: dict[str, Any]) -> StreamResult:
-    """POST a streaming request; time every SSE event from just before the request is sent."""
+    """POST a streaming request; time every SSE event from just before the request is sent.
+
+    A non-200 response is read whole into ``raw`` and has no events.
+    """
     buffer = b""
     t0 = time.monotonic()
     with client.stream("POST", path, json=body) as resp:
         result = StreamResult(resp.status_code, resp.headers, b"")
+        if resp.status_code != 200:
+            result.raw = resp.read()
+            return result
         for piece in resp.iter_raw():
             now = time.monotonic() - t0
             result.raw += piece

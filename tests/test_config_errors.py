@@ -91,13 +91,13 @@ def test_warmup_and_cooldown_must_leave_measured_time(tmp_path: Path) -> None:
 
 def test_yaml_syntax_error_gives_the_line(tmp_path: Path) -> None:
     error = error_for(tmp_path, BASE + "slo:\n  ttft_ms: [1, 2\n")
-    assert error.file.endswith("scn.yaml:8")
+    assert str(error.file).endswith("scn.yaml:8")
     assert "YAML" in error.problem and "line 8" in error.fix
 
 
 def test_duplicate_keys_are_an_error_with_the_line(tmp_path: Path) -> None:
     error = error_for(tmp_path, BASE + "  duration_s: 20\n")
-    assert error.file.endswith("scn.yaml:6")
+    assert str(error.file).endswith("scn.yaml:6")
     assert "duplicate key 'duration_s'" in error.problem
 
 
@@ -241,8 +241,24 @@ def test_workload_mistakes(tmp_path: Path, source: str, field: str, words: str) 
 
 def test_an_overridden_value_is_marked_as_such(tmp_path: Path) -> None:
     error = error_for(tmp_path, BASE, {"load.profile.users": 0})
-    assert error.file.endswith("scn.yaml (override load.profile.users)")
+    assert str(error.file).endswith("scn.yaml (override load.profile.users)")
     assert error.field == "load.profile.users"
+
+
+def test_an_error_inside_an_overridden_section_names_the_override(tmp_path: Path) -> None:
+    steps = {"type": "steps", "steps": [{"users": 1, "duration_s": 5}, {"users": -1, "duration_s": 5}]}
+    error = error_for(tmp_path, BASE.replace("  duration_s: 10\n", ""), {"load.profile": steps})
+    assert error.field == "load.profile.steps[1].users"
+    assert str(error.file).endswith("scn.yaml (override load.profile)")
+    # A list index written the override way (`steps.1`) matches the error's `steps[1]`.
+    steps_file = BASE.replace(
+        "{type: concurrency, users: 2}", "{type: steps, steps: [{users: 1, duration_s: 10}]}"
+    )
+    error = error_for(
+        tmp_path, steps_file.replace("  duration_s: 10\n", ""), {"load.profile.steps.0.users": -2}
+    )
+    assert error.field == "load.profile.steps[0].users"
+    assert str(error.file).endswith("(override load.profile.steps.0.users)")
 
 
 def test_override_below_a_plain_value_is_refused(tmp_path: Path) -> None:

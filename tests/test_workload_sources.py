@@ -149,7 +149,7 @@ def test_system_prompt_is_prepended_unless_the_item_has_one(tmp_path: Path) -> N
 
 def test_items_cycle_forever_in_a_seeded_order(tmp_path: Path) -> None:
     w = workload_for(tmp_path, "  source: {type: inline, prompts: [a, b, c, d, e, f, g, h]}\n")
-    ids = [p.prompt for p in itertools.islice(w.items(seed=1), 80)]
+    ids = [p.prompt or "" for p in itertools.islice(w.items(seed=1), 80)]
     assert ids == [p.prompt for p in itertools.islice(w.items(seed=1), 80)]
     assert ids != [p.prompt for p in itertools.islice(w.items(seed=2), 80)]
     # Every pass is a permutation: each prompt appears exactly once per 8 items.

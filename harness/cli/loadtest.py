@@ -15,11 +15,19 @@ from harness.config import load_scenario
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     endpoint: Annotated[str | None, typer.Option(help="Base URL of an OpenAI-compatible endpoint.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name (default: the endpoint's first model).")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model name (default: the endpoint's first model).")
+    ] = None,
     duration: Annotated[float | None, typer.Option(help="Run duration in seconds.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Directory for run directories (default reports/runs).")] = None,
-    exporter_port: Annotated[int | None, typer.Option(help="Port of the live /metrics exporter; -1 turns it off.")] = None,
-    pushgateway: Annotated[str | None, typer.Option(help="Pushgateway URL to push the run's metrics to.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Directory for run directories (default reports/runs).")
+    ] = None,
+    exporter_port: Annotated[
+        int | None, typer.Option(help="Port of the live /metrics exporter; -1 turns it off.")
+    ] = None,
+    pushgateway: Annotated[
+        str | None, typer.Option(help="Pushgateway URL to push the run's metrics to.")
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="No live progress display.")] = False,
 ) -> int:
     """Run a load scenario; prints the run directory on the last line."""
@@ -34,7 +42,9 @@ def run(
     if duration is not None:
         overrides["load.duration_s"] = duration
     spec = load_scenario(scenario, overrides)
-    options = LoadRunOptions(out_dir=out, quiet=quiet, exporter_port=exporter_port, pushgateway_url=pushgateway)
+    options = LoadRunOptions(
+        out_dir=out, quiet=quiet, exporter_port=exporter_port, pushgateway_url=pushgateway
+    )
     result = run_loadtest(spec, options)
     Console(file=sys.stderr).print(render_summary(result.summary))
     console = Console(file=sys.stderr)

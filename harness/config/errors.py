@@ -8,6 +8,7 @@ turns pydantic's structured errors into one such line.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -47,7 +48,8 @@ def invalid(problem: str, fix: str, at: str | None = None) -> PydanticCustomErro
 def from_validation_error(
     error: ValidationError, file: str, model: type[BaseModel], overridden: frozenset[str] = frozenset()
 ) -> ConfigError:
-    """The first error of `error` as a `ConfigError`; `overridden` dotted keys are marked as such."""
+    """The first error of `error` as a `ConfigError`; an error under one of the `overridden`
+    dotted keys names the override, since the file itself holds a different value."""
     details = error.errors(include_url=False)[0]
     loc = details["loc"]
     ctx = details.get("ctx") or {}
@@ -55,10 +57,17 @@ def from_validation_error(
         loc = (*loc, *str(ctx["at"]).split("."))
     path = _walk(model, loc)
     field = path.dotted or "(top level)"
-    if field in overridden:
-        file = f"{file} (override {field})"
+    override = next((key for key in overridden if _within(field, key)), None)
+    if override is not None:
+        file = f"{file} (override {override})"
     problem, fix = _explain(details, path)
     return ConfigError(file, field, problem, fix)
+
+
+def _within(field: str, key: str) -> bool:
+    """Whether the dotted `field` is the override `key` or lies under it (`steps.0` is `steps[0]`)."""
+    key = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", key)
+    return field == key or field.startswith((key + ".", key + "["))
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,8 @@ def load_scenario(path: Path, overrides: Mapping[str, Any] | None = None) -> Sce
     """Read, override and validate the scenario at `path`.
 
     `overrides` maps dotted keys (`load.duration_s`, `endpoint.base_url`, `load.profile.steps.0.users`)
-    to values set before validation; strings are converted like the same text in YAML would be.
+    to values set before validation. Values are used as given; validation converts numeric and
+    boolean strings (`"5"`, `"true"`) where the field wants a number or a flag.
     Relative paths in the file are read from the file's folder. Raises `ConfigError`.
     """
     path = Path(path)

@@ -50,7 +50,7 @@ def _accuracy_sentence(feature: FeatureDrift) -> str:
     significance = "significant" if feature.drifted else "not a significant change"
     return (
         f"Golden accuracy {trend} {abs(points):.1f} points ({ref:.1%} → {cur:.1%}, "
-        f"p = {_p(feature.score)}; {significance})."
+        f"{_p(feature.score)}; {significance})."
     )
 
 
@@ -155,7 +155,7 @@ def _threshold(feature: FeatureDrift) -> str:
 
 
 def _p(value: float) -> str:
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
 
 
 def _num(value: float) -> str:

@@ -88,7 +88,8 @@ class DriftResult:
     created_at: datetime
     skipped: dict[str, str] = field(default_factory=dict)  # feature -> why it was not compared
     notes: list[str] = field(default_factory=list)
-    quality: dict[str, LogQuality] = field(default_factory=dict)  # "reference"/"current" -> log lines
+    # Log lines read per input: "reference" and "current", or "logs" when both came from one set.
+    quality: dict[str, LogQuality] = field(default_factory=dict)
     trend: list[WeekTrend] = field(default_factory=list)
 
     @property
@@ -133,8 +134,9 @@ class DriftResult:
             "drift_share_threshold": self.drift_share_threshold,
             "n_drifted": self.n_drifted,
             "n_features": self.n_features,
-            "reference": _sample_dict(self.reference, self.quality.get("reference")),
-            "current": _sample_dict(self.current, self.quality.get("current")),
+            "reference": _sample_dict(self.reference),
+            "current": _sample_dict(self.current),
+            "log_quality": {name: _quality_dict(q) for name, q in self.quality.items()},
             "features": [_feature_dict(f) for f in self.features],
             "skipped_features": dict(self.skipped),
             "weekly_trend": [asdict(week) for week in self.trend],
@@ -142,15 +144,19 @@ class DriftResult:
         }
 
 
-def _sample_dict(info: SampleInfo, quality: LogQuality | None) -> dict[str, Any]:
+def _sample_dict(info: SampleInfo) -> dict[str, Any]:
     out = asdict(info)
     out["start"] = info.start.isoformat() if info.start else None
     out["end"] = info.end.isoformat() if info.end else None
-    if quality is not None:
-        out["log_lines"] = quality.lines
-        out["invalid_lines"] = quality.invalid
-        out["invalid_examples"] = [str(issue) for issue in quality.issues]
     return out
+
+
+def _quality_dict(quality: LogQuality) -> dict[str, Any]:
+    return {
+        "lines": quality.lines,
+        "invalid_lines": quality.invalid,
+        "invalid_examples": [str(issue) for issue in quality.issues],
+    }
 
 
 def _feature_dict(feature: FeatureDrift) -> dict[str, Any]:

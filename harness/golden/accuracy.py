@@ -18,7 +18,9 @@ from scipy.stats import norm
 DEFAULT_CONFIDENCE = 0.95
 
 
-def wilson_interval(successes: float, n: float, confidence: float = DEFAULT_CONFIDENCE) -> tuple[float, float]:
+def wilson_interval(
+    successes: float, n: float, confidence: float = DEFAULT_CONFIDENCE
+) -> tuple[float, float]:
     """The Wilson score interval of a proportion ``successes / n`` (n > 0)."""
     z = float(norm.ppf(0.5 + confidence / 2))
     p = successes / n
@@ -77,7 +79,8 @@ def golden_section(results: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE
         block = accuracy_block(rows, confidence)
         tags = rows.explode("tags").dropna(subset=["tags"])
         block["tags"] = {
-            str(tag): accuracy_block(tag_rows, confidence) for tag, tag_rows in tags.groupby("tags", sort=True)
+            str(tag): accuracy_block(tag_rows, confidence)
+            for tag, tag_rows in tags.groupby("tags", sort=True)
         }
         sets[str(set_name)] = block
     section["sets"] = sets

@@ -60,7 +60,6 @@ class RetryPolicy:
 class EndpointSettings:
     base_url: str
     model: str
-    api: Api = "chat"
     stream: bool = False
     headers: dict[str, str] = field(default_factory=dict)
     connect_timeout_s: float = 10.0
@@ -105,14 +104,19 @@ def make_client(settings: EndpointSettings, concurrency: int) -> httpx.AsyncClie
 async def ask(
     client: httpx.AsyncClient,
     settings: EndpointSettings,
+    api: Api,
     item: PromptItem,
     params: SamplingParams,
     policy: RetryPolicy,
     scenario: str,
+    request_id: str,
     rng: random.Random,
 ) -> Answer:
-    """Send `item` until it gets an answer, a non-retryable failure or `policy.max_attempts` tries."""
-    path, body = build_request(settings.api, settings.model, item, params, settings.stream)
+    """Send `item` until it gets an answer, a non-retryable failure or `policy.max_attempts` tries.
+
+    Attempt k's record has request id ``{request_id}#k``.
+    """
+    path, body = build_request(api, settings.model, item, params, settings.stream)
     url = join_url(settings.base_url, path)
     payload = json.dumps(body).encode()
     headers = {
@@ -124,9 +128,9 @@ async def ask(
     records: list[RequestRecord] = []
     while True:
         record = RequestRecord(
-            request_id=f"{scenario}-{item.id}-{len(records) + 1}",
+            request_id=f"{request_id}#{len(records) + 1}",
             scenario=scenario,
-            api=settings.api,
+            api=api,
             prompt_id=item.id,
         )
         attempt = await _attempt(client, url, payload, headers, settings, record)
@@ -175,13 +179,15 @@ async def _attempt(
         attempt = _failed(kinds.CONNECT, f"cannot connect ({e})", t0)
     except httpx.ReadTimeout:
         attempt = _failed(kinds.TIMEOUT_TOTAL, "the server stopped sending", t0)
-    except (httpx.RemoteProtocolError, httpx.ReadError) as e:
+    except httpx.TransportError as e:  # read/write errors, protocol errors: the connection broke
         attempt = _failed(kinds.RESET, f"connection lost ({type(e).__name__})", t0)
     _fill_record(record, attempt)
     return attempt
 
 
-async def _exchange(client: httpx.AsyncClient, url: str, payload: bytes, headers: dict[str, str], t0: float) -> _Attempt:
+async def _exchange(
+    client: httpx.AsyncClient, url: str, payload: bytes, headers: dict[str, str], t0: float
+) -> _Attempt:
     async with client.stream("POST", url, content=payload, headers=headers) as response:
         if response.status_code >= 400:
             body = await response.aread()
@@ -211,7 +217,11 @@ def _fill_record(record: RequestRecord, attempt: _Attempt) -> None:
     record.output_text = p.text
     record.n_in = p.prompt_tokens
     if p.completion_tokens is not None:
-        record.n_out, record.token_source, record.n_out_alt = p.completion_tokens, TOKEN_SOURCE_USAGE, p.n_content_chunks
+        record.n_out, record.token_source, record.n_out_alt = (
+            p.completion_tokens,
+            TOKEN_SOURCE_USAGE,
+            p.n_content_chunks,
+        )
     elif p.n_content_chunks:
         record.n_out, record.token_source = p.n_content_chunks, TOKEN_SOURCE_CHUNKS
     record.error_kind, record.error_detail = p.error_kind, p.error_detail

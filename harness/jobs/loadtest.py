@@ -19,6 +19,7 @@ from typing import Any
 from harness.analysis.meta import RunMeta
 from harness.analysis.summary import summarize
 from harness.config import Scenario, scenario_to_yaml
+from harness.config.load import ConcurrencyProfile, RampProfile, RateProfile, SpikeProfile, StepsProfile
 from harness.jobs.endpoint import Target, discover_model, embedded_simulator
 from harness.jobs.logs import attach_run_log
 from harness.load.context import LoadContext, Retries, Timeouts
@@ -56,14 +57,13 @@ class LoadRunResult:
 def users_at(scenario: Scenario) -> UsersAt:
     """The closed-loop users-over-time function of a scenario's load profile."""
     p = scenario.load.profile
-    kind = p.type
-    if kind == "concurrency":
+    if isinstance(p, ConcurrencyProfile):
         return UsersAt("concurrency", users=p.users)
-    if kind == "ramp":
+    if isinstance(p, RampProfile):
         return UsersAt("ramp", start_users=p.start_users, end_users=p.end_users, ramp_s=p.ramp_s)
-    if kind == "steps":
+    if isinstance(p, StepsProfile):
         return UsersAt("steps", steps=tuple((s.users, s.duration_s) for s in p.steps))
-    if kind == "spike":
+    if isinstance(p, SpikeProfile):
         return UsersAt(
             "spike",
             base_users=p.base_users,
@@ -91,10 +91,12 @@ def resolve_target(scenario: Scenario) -> Iterator[Target]:
     key = ep.api_key()
     if key:
         headers["Authorization"] = f"Bearer {key}"
-    yield Target(base_url=ep.base_url, name=ep.name, model=ep.model, headers=headers)
+    yield Target(base_url=str(ep.base_url), name=ep.name, model=ep.model, headers=headers)
 
 
-def build_context(scenario: Scenario, target: Target, sinks: list[Callable[[RequestRecord], None]]) -> LoadContext:
+def build_context(
+    scenario: Scenario, target: Target, sinks: list[Callable[[RequestRecord], None]]
+) -> LoadContext:
     ep = scenario.endpoint
     workload = build_workload(scenario)
     load = scenario.load
@@ -119,7 +121,7 @@ def build_context(scenario: Scenario, target: Target, sinks: list[Callable[[Requ
     if ep is not None:
         ctx.timeouts = Timeouts(ep.timeouts.connect_s, ep.timeouts.first_token_s, ep.timeouts.total_s)
         ctx.retries = Retries(ep.retries.max_attempts, ep.retries.honor_retry_after, ep.retries.backoff_s)
-    if profile.type == "rate":
+    if isinstance(profile, RateProfile):
         ctx.rate_rps = float(profile.rate_rps)
         ctx.arrival = profile.arrival
         ctx.max_in_flight = profile.max_in_flight
@@ -152,7 +154,9 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
                 )
             meta_model = target.model
             ctx = build_context(scenario, target, [writer.append, stats])
-            log.info("run %s: %s against %s (model %s)", run_dir.name, scenario.name, target.base_url, target.model)
+            log.info(
+                "run %s: %s against %s (model %s)", run_dir.name, scenario.name, target.base_url, target.model
+            )
             with ProgressDisplay(stats, scenario.name, ctx.duration_s, quiet=options.quiet) as progress:
 
                 def on_tick(elapsed: float) -> None:

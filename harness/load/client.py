@@ -202,7 +202,6 @@ def _read_response(
         _fail(rec, kind, detail, t0)
         return None
     headers = {k.lower(): v for k, v in (resp.headers or {}).items()}
-    _truth_from_headers(rec, headers)
     if status >= 400:
         chunks = bytearray()
         try:
@@ -237,15 +236,6 @@ def _read_response(
     if not clean and parsed.error_kind is None:
         parsed.error_kind, parsed.error_detail = kinds.RESET, "connection reset"
     return parsed
-
-
-def _truth_from_headers(rec: RequestRecord, headers: dict[str, str]) -> None:
-    value = headers.get("x-sim-ttft-ms")
-    if value is not None:
-        try:
-            rec.truth_ttft_s = float(value) / 1000.0
-        except ValueError:
-            pass
 
 
 def _fill_from_parsed(rec: RequestRecord, p: ParsedResponse) -> None:

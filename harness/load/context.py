@@ -101,5 +101,7 @@ def install(ctx: LoadContext) -> None:
 
 def current() -> LoadContext:
     if _current is None:
-        raise RuntimeError("no load context installed: run through `slm-harness run` or the harness locustfile")
+        raise RuntimeError(
+            "no load context installed: run through `slm-harness run` or the harness locustfile"
+        )
     return _current

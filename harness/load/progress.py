@@ -51,7 +51,7 @@ class ProgressStats:
             return 0.0, 0.0, None, None
         ttfts = np.array([t for _, t, _ in self._recent if t is not None]) * 1000.0
         tokens = sum(n for _, _, n in self._recent)
-        p50, p95 = (np.percentile(ttfts, [50, 95]) if ttfts.size else (None, None))
+        p50, p95 = np.percentile(ttfts, [50, 95]) if ttfts.size else (None, None)
         return len(self._recent) / WINDOW_S, tokens / WINDOW_S, _f(p50), _f(p95)
 
 
@@ -116,4 +116,3 @@ class ProgressDisplay:
             table.add_column(key, justify="right")
         table.add_row(*n.values())
         return table
-

@@ -25,7 +25,9 @@ RETRYABLE = frozenset(
 IDLE_POLL_S = 0.05
 
 
-def send_with_retries(session: FastHttpSession, ctx: LoadContext, item: PromptItem, intended_at: float | None) -> None:
+def send_with_retries(
+    session: FastHttpSession, ctx: LoadContext, item: PromptItem, intended_at: float | None
+) -> None:
     """Send one prompt; retry retryable faults when the scenario allows it. Every attempt is recorded."""
     attempts = max(ctx.retries.max_attempts, 1)
     for attempt in range(1, attempts + 1):
@@ -46,7 +48,7 @@ class _HarnessUser(FastHttpUser):
     abstract = True
     wait_time = constant(0)
 
-    def __init__(self, environment) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, environment) -> None:
         ctx = context.current()
         # FastHttpUser reads these attributes in its __init__.
         self.host = ctx.base_url

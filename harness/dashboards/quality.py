@@ -1,0 +1,132 @@
+"""Quality and drift: golden-set accuracy against its baseline, gate verdicts and drift reports.
+
+All of it comes from batch jobs through the Pushgateway; each panel shows the newest run per
+model and endpoint, so over time the graphs step from one run's result to the next.
+"""
+
+from __future__ import annotations
+
+from harness.dashboards.grafana import Dashboard, Panel, Query, Row, Variable
+from harness.dashboards.promql import by_variables, latest, sel
+from harness.publish import catalogue as c
+
+MODEL = Variable("model", "Model", c.RUN_INFO.name)
+ENDPOINT = Variable("endpoint", "Endpoint", c.RUN_INFO.name)
+GOLDEN_SET = Variable("golden_set", "Golden set", c.GOLDEN_ACCURACY.name)
+TARGET = by_variables(MODEL, ENDPOINT)
+GOLDEN = by_variables(MODEL, ENDPOINT, GOLDEN_SET)
+
+
+def _newest(spec: c.MetricSpec, stamp: c.MetricSpec, filters: dict[str, str]) -> str:
+    return latest(sel(spec.name, filters), sel(stamp.name, TARGET), c.TARGET_LABELS)
+
+
+def _golden() -> Row:
+    accuracy = _newest(c.GOLDEN_ACCURACY, c.GOLDEN_TIMESTAMP, GOLDEN)
+    return Row(
+        "Golden sets",
+        [
+            Panel(
+                "Accuracy (latest run)",
+                [Query(accuracy, "{{golden_set}}")],
+                "Weighted share of scored items answered correctly in the newest golden run.",
+                type="stat",
+                unit="percentunit",
+                width=6,
+                min=0,
+                max=1,
+            ),
+            Panel(
+                "Accuracy against baseline",
+                [
+                    Query(accuracy, "{{golden_set}}"),
+                    Query(_newest(c.GOLDEN_BASELINE_ACCURACY, c.GOLDEN_TIMESTAMP, GOLDEN), "baseline {{golden_set}}"),
+                ],
+                "Each golden run's accuracy and the baseline it was compared with; the GoldenAccuracyDrop alert "
+                "fires when accuracy falls more than 5 points below the baseline.",
+                unit="percentunit",
+                width=12,
+                min=0,
+                max=1,
+            ),
+            Panel(
+                "Items by result (latest run)",
+                [
+                    Query(
+                        f"sum by (result) ({_newest(c.GOLDEN_ITEMS, c.GOLDEN_TIMESTAMP, GOLDEN)})",
+                        "{{result}}",
+                    )
+                ],
+                "Correct, incorrect and errored (transport failure after retries, never scored) items.",
+                type="bargauge",
+                width=6,
+            ),
+        ],
+    )
+
+
+def _gate() -> Row:
+    return Row(
+        "Gate",
+        [
+            Panel(
+                "Rules (latest evaluation)",
+                [Query(_newest(c.GATE_PASSED, c.GATE_TIMESTAMP, TARGET), "{{gate}}")],
+                "Each gate rule's verdict in the newest evaluation.",
+                type="stat",
+                width=16,
+                height=6,
+                value_text={"1": ("PASS", "green"), "0": ("FAIL", "red")},
+            ),
+            Panel(
+                "Failed rules",
+                [Query(_newest(c.GATE_FAILED, c.GATE_TIMESTAMP, TARGET), "{{model}} {{endpoint}}")],
+                "How many gate rules failed in each evaluation.",
+                width=8,
+                height=6,
+            ),
+        ],
+    )
+
+
+def _drift() -> Row:
+    return Row(
+        "Drift (reference window against current window)",
+        [
+            Panel(
+                "Drift detected (latest report)",
+                [Query(_newest(c.DRIFT_DETECTED, c.DRIFT_TIMESTAMP, TARGET), "{{model}} {{endpoint}}")],
+                "Whether the newest drift report flagged dataset drift.",
+                type="stat",
+                width=6,
+                value_text={"1": ("DRIFT", "red"), "0": ("NO DRIFT", "green")},
+            ),
+            Panel(
+                "Drifted feature share",
+                [Query(_newest(c.DRIFT_SHARE, c.DRIFT_TIMESTAMP, TARGET), "{{model}} {{endpoint}}")],
+                "Share of monitored features whose distribution drifted, report by report.",
+                unit="percentunit",
+                width=9,
+                min=0,
+                max=1,
+            ),
+            Panel(
+                "Feature drift scores (latest report)",
+                [Query(_newest(c.DRIFT_FEATURE_SCORE, c.DRIFT_TIMESTAMP, TARGET), "{{feature}}")],
+                "Per-feature drift statistic of the newest report.",
+                type="bargauge",
+                width=9,
+            ),
+        ],
+    )
+
+
+DASHBOARD = Dashboard(
+    uid="slm-quality-drift",
+    title="SLM harness · Quality and drift",
+    description="Golden-set accuracy against baseline, gate verdicts and drift reports (pushed batch jobs).",
+    variables=(MODEL, ENDPOINT, GOLDEN_SET),
+    rows=[_golden(), _gate(), _drift()],
+    refresh="1m",
+    time_from="now-30d",
+)

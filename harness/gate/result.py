@@ -1,0 +1,69 @@
+"""The outcome of a gate evaluation: one result per rule, plus the items whose verdict changed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["pass", "fail", "skip"]
+
+EXIT_PASS = 0
+EXIT_FAIL = 1
+
+
+@dataclass(slots=True)
+class GateResult:
+    name: str
+    kind: Literal["absolute", "relative"]
+    metric: str
+    status: Status
+    message: str  # one line: what was compared and why it passed, failed or was skipped
+    threshold: str  # the bound as written, e.g. "≤ 1500" or "≤ +10%"
+    baseline: float | None = None
+    candidate: float | None = None
+    # Relative gates: the estimate compared with the threshold (a ratio, or a drop in points)
+    # and its confidence interval; p_value for the McNemar test.
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    method: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemChange:
+    set_name: str
+    item_id: str
+    expected: str
+    baseline_output: str
+    candidate_output: str
+
+
+@dataclass(slots=True)
+class GateReport:
+    baseline: str
+    candidate: str
+    confidence: float
+    model: str
+    endpoint: str
+    results: list[GateResult] = field(default_factory=list)
+    newly_failing: list[ItemChange] = field(default_factory=list)
+    newly_passing: list[ItemChange] = field(default_factory=list)
+    evaluated_at: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return all(r.status != "fail" for r in self.results)
+
+    @property
+    def failed(self) -> list[GateResult]:
+        return [r for r in self.results if r.status == "fail"]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_PASS if self.passed else EXIT_FAIL
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["passed"] = self.passed
+        return data
