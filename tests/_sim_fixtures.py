@@ -21,7 +21,10 @@ COMPLETIONS_PATH = "/v1/completions"
 @contextmanager
 def running_sim(**overrides: Any) -> Iterator[tuple[SimProcess, httpx.Client]]:
     """A simulator child process and an HTTP client bound to it."""
-    with SimProcess(SimConfig(**overrides)) as sim, httpx.Client(base_url=sim.base_url, timeout=30.0) as client:
+    with (
+        SimProcess(SimConfig(**overrides)) as sim,
+        httpx.Client(base_url=sim.base_url, timeout=30.0) as client,
+    ):
         yield sim, client
 
 

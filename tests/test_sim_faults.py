@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 from typing import Any
@@ -59,7 +60,7 @@ def test_stall_pauses_mid_stream() -> None:
     with running_sim(stall_rate=1.0, stall_ms=300, ttft_ms=10, itl_ms=10) as (_, client):
         result = stream(client, CHAT_PATH, streaming(chat_body(max_tokens=10)))
     times = result.content_times()
-    gaps_ms = [(b - a) * 1000 for a, b in zip(times, times[1:], strict=False)]
+    gaps_ms = [(b - a) * 1000 for a, b in itertools.pairwise(times)]
     assert result.done and len(times) == 10
     # Token 5 (index n_out // 2) comes one step plus the stall after token 4.
     assert 305 <= gaps_ms[4] < 325
@@ -94,7 +95,12 @@ def test_midstream_error_sends_an_error_object_then_done() -> None:
     assert result.status == 200 and result.done
     chunks = result.json_events()
     assert chunks[-1] == {
-        "error": {"message": "simulated engine failure", "type": "InternalServerError", "param": None, "code": 500}
+        "error": {
+            "message": "simulated engine failure",
+            "type": "InternalServerError",
+            "param": None,
+            "code": 500,
+        }
     }
     assert len(result.content_times()) == 4
 
@@ -110,9 +116,8 @@ def test_reset_aborts_the_connection_with_rst() -> None:
 
 
 def test_non_streaming_faults_break_the_json_body() -> None:
-    with running_sim(truncate_rate=1.0, **FAST) as (_, client):
-        with pytest.raises(httpx.RemoteProtocolError):
-            client.post(CHAT_PATH, json=chat_body())
+    with running_sim(truncate_rate=1.0, **FAST) as (_, client), pytest.raises(httpx.RemoteProtocolError):
+        client.post(CHAT_PATH, json=chat_body())
     with running_sim(malformed_rate=1.0, **FAST) as (_, client):
         resp = client.post(CHAT_PATH, json=chat_body())
         assert resp.status_code == 200
@@ -139,7 +144,7 @@ def _classify(result: StreamResult) -> set[str]:
         if not result.done:
             seen.add("truncate")
         times = result.content_times()
-        if len(times) == 2 and times[1] - times[0] > 0.1:
+        if len(times) == 2 and times[1] - times[0] > 0.04:
             seen.add("stall")
     return seen
 
@@ -147,7 +152,7 @@ def _classify(result: StreamResult) -> set[str]:
 @pytest.mark.parametrize("kind", ["error", "rate_limit", "stall", "truncate", "malformed", "midstream_error"])
 def test_each_fault_fires_at_its_rate(kind: str) -> None:
     n, p = 300, 0.3
-    with running_sim(seed=11, stall_ms=150, ttft_ms=0, itl_ms=0, **{f"{kind}_rate": p}) as (_, client):
+    with running_sim(seed=11, stall_ms=60, ttft_ms=0, itl_ms=0, **{f"{kind}_rate": p}) as (_, client):
         seen = [_classify(stream(client, CHAT_PATH, streaming(chat_body(max_tokens=2)))) for _ in range(n)]
         counted = _faults_counted(client)
     hits = sum(kind in s for s in seen)

@@ -17,6 +17,7 @@ from harness.sim.process import SimProcess, SimProcessError
 from harness.sim.tokens import split_answer
 
 LABELS = ["billing", "technical", "account", "shipping"]
+INSTANT = {"ttft_ms": 0.0, "itl_ms": 0.0}
 
 
 def _write_items(path: Path, items: list[dict[str, object]]) -> str:
@@ -54,7 +55,7 @@ def _ask(client: httpx.Client, i: int) -> str:
 
 
 def test_accuracy_matches_the_probability(label_set: str) -> None:
-    with running_sim(golden_files=(label_set,), golden_accuracy=0.7, ttft_ms=0, itl_ms=0, seed=2) as (_, client):
+    with running_sim(golden_files=(label_set,), golden_accuracy=0.7, seed=2, **INSTANT) as (_, client):
         answers = [_ask(client, i) for i in range(200)]
     correct = sum(a == LABELS[i % 4] for i, a in enumerate(answers))
     # Binomial(200, 0.7): mean 140, sd 6.5; 4 sd either side.
@@ -70,7 +71,7 @@ def test_tag_override_and_drift_accuracy(label_set: str) -> None:
         results = {i: _ask(client, i) == LABELS[i % 4] for i in range(0, 60)}
     assert [results[i] for i in range(0, 60, 10)] == [False] * 6  # tag "hard": accuracy 0
     assert all(ok for i, ok in results.items() if i % 10)  # the rest: default accuracy 1.0
-    with running_sim(golden_files=(label_set,), drift_profile="accuracy-drop", ttft_ms=0, itl_ms=0) as (_, client):
+    with running_sim(golden_files=(label_set,), drift_profile="accuracy-drop", **INSTANT) as (_, client):
         correct = sum(_ask(client, i) == LABELS[i % 4] for i in range(200))
     assert 136 <= correct <= 184  # the profile's 0.8 wins over the default 1.0: mean 160, sd 5.7
 
@@ -85,7 +86,9 @@ def test_answers_stream_as_whitespace_tokens(tmp_path: Path) -> None:
         ],
     )
     with running_sim(golden_files=(path,), ttft_ms=0, itl_ms=1) as (_, client):
-        result = stream(client, COMPLETIONS_PATH, streaming({"prompt": "Capital of France?", "max_tokens": 50}))
+        result = stream(
+            client, COMPLETIONS_PATH, streaming({"prompt": "Capital of France?", "max_tokens": 50})
+        )
         pieces = [c["choices"][0]["text"] for c in result.json_events() if c["choices"]]
         assert pieces == ["The", " capital", " is", "  Paris."]
         assert result.usage_chunk()["usage"]["completion_tokens"] == 4
@@ -132,7 +135,9 @@ def test_bad_golden_files_get_one_line_errors(tmp_path: Path, line: str, message
 
 def test_missing_golden_file_fails_the_start_with_one_line(tmp_path: Path) -> None:
     missing = str(tmp_path / "nope.jsonl")
-    with pytest.raises(SimProcessError, match=r"exited with code 2 while starting: error: golden file .*nope"):
+    with pytest.raises(
+        SimProcessError, match=r"exited with code 2 while starting: error: golden file .*nope"
+    ):
         SimProcess(SimConfig(golden_files=(missing,))).start()
     cli = subprocess.run(
         [sys.executable, "-m", "harness.sim", "--golden", missing], capture_output=True, text=True, timeout=30

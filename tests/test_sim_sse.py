@@ -9,8 +9,6 @@ from collections.abc import Iterator
 import httpx
 import openai
 import pytest
-
-from harness.sim.process import SimProcess
 from _sim_fixtures import (
     CHAT_PATH,
     COMPLETIONS_PATH,
@@ -20,10 +18,12 @@ from _sim_fixtures import (
     streaming,
 )
 
+from harness.sim.process import SimProcess
+
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[tuple[SimProcess, httpx.Client]]:
-    with running_sim(ttft_ms=5, itl_ms=2, seed=3) as pair:
+    with running_sim(ttft_ms=5, itl_ms=1, seed=3) as pair:
         yield pair
 
 
@@ -104,11 +104,13 @@ def test_non_streaming_chat_and_completions(sim: tuple[SimProcess, httpx.Client]
     assert comp["usage"] == {"prompt_tokens": 3, "total_tokens": 5, "completion_tokens": 2}
 
 
-def test_output_length_without_max_tokens_is_seeded_around_the_mean(sim: tuple[SimProcess, httpx.Client]) -> None:
+def test_output_length_without_max_tokens_is_seeded_around_the_mean(
+    sim: tuple[SimProcess, httpx.Client],
+) -> None:
     _, client = sim
     lengths = [
         client.post(CHAT_PATH, json=chat_body(max_tokens=None)).json()["usage"]["completion_tokens"]
-        for _ in range(30)
+        for _ in range(20)
     ]
     assert all(32 <= n <= 96 for n in lengths)  # output_tokens 64: uniform in [32, 96]
     assert len(set(lengths)) > 5

@@ -5,6 +5,7 @@ Tolerances are a few ms: the event loop wakes up to ~1 ms late and the test mach
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,7 +16,7 @@ TOL_MS = 4.0
 
 
 def _gaps_ms(times: list[float]) -> list[float]:
-    return [(b - a) * 1000 for a, b in zip(times, times[1:], strict=False)]
+    return [(b - a) * 1000 for a, b in itertools.pairwise(times)]
 
 
 def _concurrent_streams(client: httpx.Client, bodies: list[dict[str, object]]) -> list[StreamResult]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from harness import __version__
@@ -20,6 +19,7 @@ app = typer.Typer(
 )
 app.command("run")(loadtest.run)
 app.command("report")(loadtest.report)
+app.command("worker")(loadtest.worker)
 app.command(
     "sim",
     add_help_option=False,
@@ -36,16 +36,10 @@ def version() -> None:
 def run_app(args: list[str]) -> int:
     """Run the command line; user mistakes end in one line on stderr and exit code 2."""
     try:
-        result = app(args=args, prog_name="slm-harness", standalone_mode=False)
+        app(args=args, prog_name="slm-harness")
     except ConfigError as e:
         print(f"slm-harness: error: {e}", file=sys.stderr)
         return 2
-    except click.exceptions.Exit as e:
-        return e.exit_code
-    except click.exceptions.Abort:
-        print("slm-harness: aborted", file=sys.stderr)
-        return 130
-    except click.ClickException as e:
-        e.show()
-        return 2
-    return result if isinstance(result, int) else 0
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return 0

@@ -29,9 +29,20 @@ def run(
         str | None, typer.Option(help="Pushgateway URL to push the run's metrics to.")
     ] = None,
     quiet: Annotated[bool, typer.Option(help="No live progress display.")] = False,
-) -> int:
+    master: Annotated[
+        bool, typer.Option(help="Be the master of a distributed run (Locust workers send load).")
+    ] = False,
+    expect_workers: Annotated[
+        int, typer.Option(help="With --master: workers to wait for before starting.")
+    ] = 1,
+    master_bind_host: Annotated[
+        str, typer.Option(help="With --master: address workers connect to.")
+    ] = "127.0.0.1",
+    master_bind_port: Annotated[int, typer.Option(help="With --master: port workers connect to.")] = 5557,
+) -> None:
     """Run a load scenario; prints the run directory on the last line."""
     from harness.jobs.loadtest import LoadRunOptions, run_loadtest
+    from harness.load.driver import MasterOptions
     from harness.report.console import render_summary
 
     overrides: dict[str, Any] = {}
@@ -45,6 +56,10 @@ def run(
     options = LoadRunOptions(
         out_dir=out, quiet=quiet, exporter_port=exporter_port, pushgateway_url=pushgateway
     )
+    if master:
+        options.master = MasterOptions(
+            bind_host=master_bind_host, bind_port=master_bind_port, expect_workers=expect_workers
+        )
     result = run_loadtest(spec, options)
     Console(file=sys.stderr).print(render_summary(result.summary))
     console = Console(file=sys.stderr)
@@ -54,12 +69,12 @@ def run(
         console.print(f"[red]run interrupted[/red]: partial results kept (exit code {result.exit_code})")
     console.print(f"report: {result.run_dir / 'report.html'}")
     print(result.run_dir, flush=True)
-    return result.exit_code
+    raise typer.Exit(result.exit_code)
 
 
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
-) -> int:
+) -> None:
     """Rebuild summary-based report.html of a run (recovers records of a crashed run first)."""
     from harness.records.store import recover
     from harness.report import write_report
@@ -67,4 +82,13 @@ def report(
     recover(run_dir)
     path = write_report(run_dir)
     print(path)
-    return 0
+
+
+def worker(
+    master_host: Annotated[str, typer.Option(help="Address of the master.")] = "127.0.0.1",
+    master_port: Annotated[int, typer.Option(help="Port of the master.")] = 5557,
+) -> None:
+    """Serve as a worker of a distributed run: the master sends the scenario."""
+    from harness.jobs.worker import run_worker
+
+    raise typer.Exit(run_worker(master_host, master_port))

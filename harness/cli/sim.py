@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 
-def sim(ctx: typer.Context) -> int:
+def sim(ctx: typer.Context) -> None:
     """Run the built-in OpenAI-compatible simulator (see `slm-harness sim --help`)."""
     from harness.sim.__main__ import main as sim_main
 
-    return sim_main(list(ctx.args)) or 0
+    raise typer.Exit(sim_main(list(ctx.args)) or 0)

@@ -110,7 +110,7 @@ class GateRules(StrictModel):
 
     @model_validator(mode="after")
     def _unique_labels(self) -> GateRules:
-        labels = [gate.label for gate in (*self.absolute, *self.relative)]
+        labels = [gate.label for gate in self.absolute] + [gate.label for gate in self.relative]
         for label in labels:
             if labels.count(label) > 1:
                 raise invalid(

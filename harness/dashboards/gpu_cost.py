@@ -13,8 +13,11 @@ ON_GPU = by_variables(*RUN_VARIABLES, GPU)
 PER_GPU = "GPU {{gpu}} {{scenario}}"
 
 
-def _gauge_panel(title: str, spec: c.MetricSpec, unit: str, description: str, **limits: float) -> Panel:
-    return Panel(title, [Query(sel(spec.name, ON_GPU), PER_GPU)], description, unit=unit, **limits)
+def _gauge_panel(
+    title: str, spec: c.MetricSpec, unit: str, description: str, limits: tuple[float, float] | None = None
+) -> Panel:
+    low, high = limits or (None, None)
+    return Panel(title, [Query(sel(spec.name, ON_GPU), PER_GPU)], description, unit=unit, min=low, max=high)
 
 
 def _latest_run(spec: c.MetricSpec) -> str:
@@ -26,7 +29,13 @@ def _gpu() -> Row:
     return Row(
         "GPU (NVML, sampled during runs)",
         [
-            _gauge_panel("Utilization", c.GPU_UTILIZATION, "percentunit", "Share of time the GPU was busy.", min=0, max=1),
+            _gauge_panel(
+                "Utilization",
+                c.GPU_UTILIZATION,
+                "percentunit",
+                "Share of time the GPU was busy.",
+                (0, 1),
+            ),
             Panel(
                 "Memory",
                 [Query(used, f"used {PER_GPU}"), Query(total, f"total {PER_GPU}")],
@@ -36,7 +45,7 @@ def _gpu() -> Row:
             Panel(
                 "Memory used ratio",
                 [Query(f"{used} / {total}", PER_GPU)],
-                "Used / total; the GPUMemoryNearlyFull alert fires above 95 %.",
+                "Used / total; the SLMGPUMemoryNearlyFull alert fires above 95 %.",
                 unit="percentunit",
                 min=0,
                 max=1,

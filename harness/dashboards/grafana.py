@@ -180,7 +180,12 @@ def _options(p: Panel) -> dict[str, Any]:
             "textMode": "auto",
         }
     if p.type == "bargauge":
-        return {"displayMode": "gradient", "orientation": "horizontal", "reduceOptions": reduce, "showUnfilled": True}
+        return {
+            "displayMode": "gradient",
+            "orientation": "horizontal",
+            "reduceOptions": reduce,
+            "showUnfilled": True,
+        }
     return {"cellHeight": "sm", "showHeader": True}
 
 
@@ -216,7 +221,11 @@ def _variable(v: Variable) -> dict[str, Any]:
         "multi": True,
         "name": v.name,
         "options": [],
-        "query": {"qryType": 1, "query": v.definition, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
+        "query": {
+            "qryType": 1,
+            "query": v.definition,
+            "refId": "PrometheusVariableQueryEditor-VariableQuery",
+        },
         "refresh": 2,
         "regex": "",
         "sort": 1,

@@ -16,7 +16,9 @@ QUANTILES = (0.5, 0.95, 0.99)
 
 def _latency_panel(title: str, spec: c.MetricSpec, slo: str | None, description: str) -> Panel:
     queries = [
-        Query(quantile(q, sel(f"{spec.name}_bucket", RUN), ("scenario",)), f"p{round(q * 100)} {{{{scenario}}}}")
+        Query(
+            quantile(q, sel(f"{spec.name}_bucket", RUN), ("scenario",)), f"p{round(q * 100)} {{{{scenario}}}}"
+        )
         for q in QUANTILES
     ]
     if slo is not None:
@@ -96,9 +98,13 @@ def _latency() -> Row:
     return Row(
         "Latency (histogram quantiles over the rate window)",
         [
-            _latency_panel("TTFT", c.TTFT, "ttft", "Time to first generated token, with the SLO when one is configured."),
+            _latency_panel(
+                "TTFT", c.TTFT, "ttft", "Time to first generated token, with the SLO when one is configured."
+            ),
             _latency_panel("TPOT", c.TPOT, "tpot", "Time per output token, (E2E − TTFT) / (N_out − 1)."),
-            _latency_panel("ITL", c.ITL, None, "Gaps between content-bearing chunks (a chunk may hold several tokens)."),
+            _latency_panel(
+                "ITL", c.ITL, None, "Gaps between content-bearing chunks (a chunk may hold several tokens)."
+            ),
             _latency_panel("End-to-end latency", c.E2E, "e2e", "Request sent to last byte of the response."),
         ],
     )
@@ -167,7 +173,12 @@ def _runs() -> Row:
                 "p95 latency",
                 [
                     Query(_latest_run(sel(spec.name, RUN, quantile=p95)), f"{label} {{{{scenario}}}}")
-                    for label, spec in (("TTFT", c.RUN_TTFT), ("TPOT", c.RUN_TPOT), ("ITL", c.RUN_ITL), ("E2E", c.RUN_E2E))
+                    for label, spec in (
+                        ("TTFT", c.RUN_TTFT),
+                        ("TPOT", c.RUN_TPOT),
+                        ("ITL", c.RUN_ITL),
+                        ("E2E", c.RUN_E2E),
+                    )
                 ],
                 "p95 of the latest finished run of each scenario, as in its summary.json.",
                 unit="s",

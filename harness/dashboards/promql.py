@@ -15,7 +15,7 @@ RATE_WINDOW = "$__rate_interval"
 
 def by_variables(*variables: Variable) -> dict[str, str]:
     """Matchers ``label=~"$variable"`` for each variable (its source label when it has one)."""
-    return {v.source_label or v.name: f"=~\"${v.name}\"" for v in variables}
+    return {v.source_label or v.name: f'=~"${v.name}"' for v in variables}
 
 
 def sel(metric: str, filters: dict[str, str], **exact: str) -> str:

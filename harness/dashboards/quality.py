@@ -40,10 +40,13 @@ def _golden() -> Row:
                 "Accuracy against baseline",
                 [
                     Query(accuracy, "{{golden_set}}"),
-                    Query(_newest(c.GOLDEN_BASELINE_ACCURACY, c.GOLDEN_TIMESTAMP, GOLDEN), "baseline {{golden_set}}"),
+                    Query(
+                        _newest(c.GOLDEN_BASELINE_ACCURACY, c.GOLDEN_TIMESTAMP, GOLDEN),
+                        "baseline {{golden_set}}",
+                    ),
                 ],
-                "Each golden run's accuracy and the baseline it was compared with; the GoldenAccuracyDrop alert "
-                "fires when accuracy falls more than 5 points below the baseline.",
+                "Each golden run's accuracy and the baseline it was compared with; the "
+                "SLMGoldenAccuracyDrop alert fires when accuracy falls more than 5 points below it.",
                 unit="percentunit",
                 width=12,
                 min=0,

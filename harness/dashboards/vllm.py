@@ -7,7 +7,7 @@ batch, KV cache, token counters, latency histograms), so most panels also fill a
 from __future__ import annotations
 
 from harness.dashboards.grafana import Dashboard, Panel, Query, Row, Variable
-from harness.dashboards.promql import by_variables, quantile, rate, sel, sum_rate
+from harness.dashboards.promql import by_variables, quantile, sel, sum_rate
 from harness.publish import catalogue as c
 
 RUNNING = "vllm:num_requests_running"
@@ -68,7 +68,13 @@ def _scheduler() -> Row:
             ),
             Panel(
                 "Prefix-cache hit ratio",
-                [Query(f"{sum_rate(sel(PREFIX_CACHE_HITS, SERVER))} / {sum_rate(sel(PREFIX_CACHE_QUERIES, SERVER))}", "hits")],
+                [
+                    Query(
+                        f"{sum_rate(sel(PREFIX_CACHE_HITS, SERVER))}"
+                        f" / {sum_rate(sel(PREFIX_CACHE_QUERIES, SERVER))}",
+                        "hits",
+                    )
+                ],
                 "Share of queried prompt tokens served from the prefix cache.",
                 unit="percentunit",
                 min=0,
@@ -93,7 +99,8 @@ def _scheduler() -> Row:
 
 
 def _latency() -> Row:
-    client_ttft = sel(f"{c.TTFT.name}_bucket", by_variables(Variable("model", "Model", RUNNING)))
+    # The harness labels its series with the served model name, which vLLM calls model_name.
+    client_ttft = sel(f"{c.TTFT.name}_bucket", {"model": SERVER["model_name"]})
     return Row(
         "Server-side latency",
         [

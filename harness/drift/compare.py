@@ -72,7 +72,9 @@ def compare(
         html_path,
     )
     features = [_column_drift(name, NUMERIC, scores[name], ref_features, cur_features) for name in numeric]
-    features += [_column_drift(name, CATEGORICAL, scores[name], ref_features, cur_features) for name in categorical]
+    features += [
+        _column_drift(name, CATEGORICAL, scores[name], ref_features, cur_features) for name in categorical
+    ]
     accuracy_drift = _accuracy(reference, current, config, skipped)
     if accuracy_drift is not None:
         features.insert(0, accuracy_drift)
@@ -84,7 +86,8 @@ def compare(
     notes = list(context.notes)
     if min(len(reference.frame), len(current.frame)) < config.min_rows:
         notes.append(
-            f"small samples ({len(reference.frame):,} reference and {len(current.frame):,} current requests): "
+            f"small samples ({len(reference.frame):,} reference and "
+            f"{len(current.frame):,} current requests): "
             f"below {config.min_rows:,} per side the distances are noisy"
         )
     return DriftResult(
@@ -106,7 +109,9 @@ def write_report(result: DriftResult, out_dir: Path) -> None:
     (out_dir / MARKDOWN_FILE).write_text(render_markdown(result), encoding="utf-8")
 
 
-def _comparable(ref: FeatureSet, cur: FeatureSet, names: tuple[str, ...], skipped: dict[str, str]) -> list[str]:
+def _comparable(
+    ref: FeatureSet, cur: FeatureSet, names: tuple[str, ...], skipped: dict[str, str]
+) -> list[str]:
     kept = []
     for name in names:
         if ref.frame[name].isna().all():
@@ -142,7 +147,9 @@ def _column_drift(name: str, kind: str, score: ColumnScore, ref: FeatureSet, cur
     )
 
 
-def _accuracy(reference: Sample, current: Sample, config: DriftConfig, skipped: dict[str, str]) -> FeatureDrift | None:
+def _accuracy(
+    reference: Sample, current: Sample, config: DriftConfig, skipped: dict[str, str]
+) -> FeatureDrift | None:
     test = config.accuracy
     change = accuracy.compare_accuracy(reference.graded, current.graded, test.alpha, test.min_change_points)
     if change is None:
@@ -158,7 +165,9 @@ def _accuracy(reference: Sample, current: Sample, config: DriftConfig, skipped: 
         change.drifted,
         reference_mean=change.reference,
         current_mean=change.current,
-        change_pct=100.0 * (change.current - change.reference) / change.reference if change.reference else None,
+        change_pct=100.0 * (change.current - change.reference) / change.reference
+        if change.reference
+        else None,
         change_points=change.change_points,
         n_reference=change.n_reference,
         n_current=change.n_current,
@@ -175,24 +184,29 @@ def _region(
             return None  # golden results of a run are not tied to request rows
         answers = {1.0: "correct", 0.0: "incorrect"}
         return shifted_region(
-            "answer",
+            "graded",
             reference.frame["correct"].map(answers),
             current.frame["correct"].map(answers),
             current.frame["prompt"],
             "prompt",
+            population="graded requests",
         )
     source = text_source(feature.feature)
     texts = current.frame[source]
     if texts.isna().all():
         source = "output" if source == "prompt" else "prompt"
         texts = current.frame[source]
-    return shifted_region(feature.feature, ref.frame[feature.feature], cur.frame[feature.feature], texts, source)
+    return shifted_region(
+        feature.feature, ref.frame[feature.feature], cur.frame[feature.feature], texts, source
+    )
 
 
 def _quality(reference: Sample, current: Sample) -> dict[str, LogQuality]:
     if reference.quality is current.quality:
         return {"logs": reference.quality} if reference.quality.lines else {}
-    return {name: s.quality for name, s in (("reference", reference), ("current", current)) if s.quality.lines}
+    return {
+        name: s.quality for name, s in (("reference", reference), ("current", current)) if s.quality.lines
+    }
 
 
 def _info(sample: Sample, week: str | None) -> SampleInfo:
@@ -204,5 +218,6 @@ def _info(sample: Sample, week: str | None) -> SampleInfo:
         start=sample.start,
         end=sample.end,
         week=week,
+        model=sample.model,
+        endpoint=sample.endpoint,
     )
-

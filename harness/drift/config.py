@@ -27,7 +27,7 @@ class KeywordGroup(StrictModel):
 
     name: str = Field(pattern=_NAME)
     words: list[str] = Field(min_length=1)
-    on: list[TextTarget] = Field(default_factory=lambda: list(BOTH), min_length=1)
+    texts: list[TextTarget] = Field(default_factory=lambda: list(BOTH), min_length=1)
 
 
 class RegexFeature(StrictModel):
@@ -35,7 +35,7 @@ class RegexFeature(StrictModel):
 
     name: str = Field(pattern=_NAME)
     pattern: str
-    on: list[TextTarget] = Field(default_factory=lambda: list(BOTH), min_length=1)
+    texts: list[TextTarget] = Field(default_factory=lambda: list(BOTH), min_length=1)
 
     @field_validator("pattern")
     @classmethod
@@ -43,7 +43,9 @@ class RegexFeature(StrictModel):
         try:
             re.compile(value)
         except re.error as e:
-            raise invalid(f"is not a valid regular expression ({e})", "fix the pattern (Python re syntax)") from e
+            raise invalid(
+                f"is not a valid regular expression ({e})", "fix the pattern (Python re syntax)"
+            ) from e
         return value
 
 
@@ -86,13 +88,17 @@ def load_config(path: Path | None) -> DriftConfig:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as e:
-        raise ConfigError(str(path), "(file)", f"cannot be read ({e.strerror})", "check the --config path") from e
+        raise ConfigError(
+            str(path), "(file)", f"cannot be read ({e.strerror})", "check the --config path"
+        ) from e
     except yaml.YAMLError as e:
         raise ConfigError(str(path), "(file)", f"is not valid YAML ({e})", "fix the YAML syntax") from e
     if data is None:
         return DriftConfig()
     if not isinstance(data, dict):
-        raise ConfigError(str(path), "(top level)", "is not a mapping", "write keys like keywords:, thresholds:")
+        raise ConfigError(
+            str(path), "(top level)", "is not a mapping", "write keys like keywords:, thresholds:"
+        )
     try:
         return DriftConfig.model_validate(data)
     except ValidationError as e:

@@ -8,6 +8,7 @@ keep "drifted" meaning "changed by this much", at any sample size.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,17 +58,22 @@ def evidently_drift(
         per_column_threshold={k: v for k, v in thresholds.per_feature.items() if k in columns} or None,
         drift_share=drift_share,
     )
-    snapshot = Report([preset]).run(
-        current_data=Dataset.from_pandas(current[columns], data_definition=definition),
-        reference_data=Dataset.from_pandas(reference[columns], data_definition=definition),
-    )
+    with warnings.catch_warnings():
+        # Evidently's overview correlates columns; a constant one divides by a zero std there.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        snapshot = Report([preset]).run(
+            current_data=Dataset.from_pandas(current[columns], data_definition=definition),
+            reference_data=Dataset.from_pandas(reference[columns], data_definition=definition),
+        )
     if html_path is not None:
         snapshot.save_html(str(html_path))
     scores: dict[str, ColumnScore] = {}
     for metric in snapshot.dict()["metrics"]:
         config = metric["config"]
         if config.get("type") == "evidently:metric_v2:ValueDrift":
-            scores[config["column"]] = ColumnScore(config["method"], float(metric["value"]), config["threshold"])
+            scores[config["column"]] = ColumnScore(
+                config["method"], float(metric["value"]), config["threshold"]
+            )
     return scores
 
 

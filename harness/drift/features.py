@@ -59,11 +59,11 @@ def build_features(sample: pd.DataFrame, config: DriftConfig) -> FeatureSet:
         columns[f"{target}_json"] = described[f"{target}_json"]
         categorical.append(f"{target}_json")
         for group in config.keywords:
-            if target in group.on:
+            if target in group.texts:
                 columns[f"{target}_kw_{group.name}"] = contains_any(texts, group.words)
                 categorical.append(f"{target}_kw_{group.name}")
         for regex in config.regexes:
-            if target in regex.on:
+            if target in regex.texts:
                 columns[f"{target}_re_{regex.name}"] = matches(texts, regex.pattern)
                 categorical.append(f"{target}_re_{regex.name}")
     frame = pd.DataFrame(columns, index=sample.index)

@@ -12,12 +12,25 @@ from pathlib import Path
 
 from harness.config.errors import ConfigError
 from harness.drift import embeddings
-from harness.drift.compare import HTML_FILE, compare, write_report
+from harness.drift.compare import HTML_FILE, Context, compare, write_report
 from harness.drift.config import DriftConfig
 from harness.drift.result import DriftResult
+from harness.drift.sample import Sample
 from harness.drift.sources import is_run_dir, load_source
 from harness.drift.weekly import split_weeks
 from harness.drift.weeks import IsoWeek
+from harness.records.rundir import DEFAULT_RUNS_DIR, make_run_id
+
+
+def out_dir_for(out: Path | None, current: Sequence[Path], name: str) -> Path:
+    """``out`` when given; else the current run directory when the current source is one (the
+    run directory contract has a place for drift files); else a new ``reports/runs/<id>``,
+    created only once the inputs have been read."""
+    if out is not None:
+        return out
+    if len(current) == 1 and is_run_dir(current[0]):
+        return current[0]
+    return DEFAULT_RUNS_DIR / make_run_id(name)
 
 
 def compare_sources(
@@ -58,7 +71,14 @@ def weekly_report(
     return _report(split.reference, split.current, config, out_dir, use_embeddings, split.context)
 
 
-def _report(reference, current, config, out_dir, use_embeddings, context) -> DriftResult:  # type: ignore[no-untyped-def]
+def _report(
+    reference: Sample,
+    current: Sample,
+    config: DriftConfig,
+    out_dir: Path,
+    use_embeddings: bool,
+    context: Context | None,
+) -> DriftResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     result = compare(reference, current, config, out_dir / HTML_FILE, use_embeddings, context)
     write_report(result, out_dir)

@@ -62,7 +62,9 @@ def read_logs(files: Iterable[Path]) -> tuple[pd.DataFrame, LogQuality]:
     if not rows:
         return empty_frame(), quality
     frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS))
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="s", utc=True)
+    # Microsecond resolution: float epoch seconds carry no more, and would print as ...122999907.
+    micros = (frame["timestamp"].to_numpy(dtype=float) * 1e6).round().astype("int64")
+    frame["timestamp"] = pd.to_datetime(micros, unit="us", utc=True)
     frame = frame.astype({name: float for name in FLOAT_COLUMNS})
     frame["ok"] = frame["ok"].astype(bool)
     return frame, quality
@@ -105,7 +107,7 @@ def parse_line(obj: Any) -> tuple[Any, ...]:
     prompt = _prompt(obj.get("request"))
     output, response_finish, response_usage = _response(obj.get("response"))
     ok_status = _status(obj.get("status"), has_response=output is not None)
-    n_in, n_out = _usage(obj["usage"] if "usage" in obj else response_usage)
+    n_in, n_out = _usage(obj.get("usage", response_usage))
     ttft_s, tpot_s, e2e_s = _latency(obj.get("latency"))
     if tpot_s is None and ttft_s is not None and e2e_s is not None and n_out is not None and n_out >= 2:
         tpot_s = (e2e_s - ttft_s) / (n_out - 1)
@@ -120,12 +122,28 @@ def parse_line(obj: Any) -> tuple[Any, ...]:
     if model is not None and not isinstance(model, str):
         raise BadLine("model", f"must be a string (got {_shown(model)})")
     ok = ok_status and error_kind is None
-    return (timestamp, prompt, output, n_in, n_out, ttft_s, tpot_s, e2e_s, finish, error_kind, ok, correct, model)
+    return (
+        timestamp,
+        prompt,
+        output,
+        n_in,
+        n_out,
+        ttft_s,
+        tpot_s,
+        e2e_s,
+        finish,
+        error_kind,
+        ok,
+        correct,
+        model,
+    )
 
 
 def _timestamp(value: Any) -> float:
     if isinstance(value, bool) or value is None:
-        raise BadLine("timestamp", "is missing" if value is None else "must be ISO 8601 text or epoch seconds")
+        raise BadLine(
+            "timestamp", "is missing" if value is None else "must be ISO 8601 text or epoch seconds"
+        )
     if isinstance(value, int | float):
         if not math.isfinite(value) or value < 0:
             raise BadLine("timestamp", f"is not a valid epoch time (got {_shown(value)})")
@@ -179,7 +197,9 @@ def _content_text(content: Any, index: int) -> str:
         return content
     if isinstance(content, list):
         return "\n".join(
-            str(part.get("text", "")) for part in content if isinstance(part, dict) and part.get("type") == "text"
+            str(part.get("text", ""))
+            for part in content
+            if isinstance(part, dict) and part.get("type") == "text"
         )
     raise BadLine(f"request.messages[{index}].content", "must be text or a list of content parts")
 
@@ -191,7 +211,7 @@ def _response(response: Any) -> tuple[str | None, str | None, Any]:
     if isinstance(response, str):
         return response, None, None
     if not isinstance(response, dict):
-        raise BadLine("response", "must be text, {\"text\": ...} or an OpenAI completion object")
+        raise BadLine("response", 'must be text, {"text": ...} or an OpenAI completion object')
     usage = response.get("usage")
     if "choices" not in response:
         text = response.get("text")
@@ -203,10 +223,8 @@ def _response(response: Any) -> tuple[str | None, str | None, Any]:
         raise BadLine("response.choices", "must be a non-empty list of choice objects")
     choice = choices[0]
     message = choice.get("message")
-    if isinstance(message, dict):
-        text = message.get("content") or ""
-    else:
-        text = choice.get("text")
+    # Chat responses carry message.content (None when only tool calls came back); completions carry text.
+    text = (message.get("content") or "") if isinstance(message, dict) else choice.get("text")
     if not isinstance(text, str):
         raise BadLine("response.choices[0]", "has no message.content or text")
     return text, choice.get("finish_reason"), usage
@@ -222,13 +240,13 @@ def _status(status: Any, has_response: bool) -> bool:
         word = status.lower()
         if word in ("ok", "error"):
             return word == "ok"
-        raise BadLine("status", f"must be an HTTP status or \"ok\"/\"error\" (got {_shown(status)})")
+        raise BadLine("status", f'must be an HTTP status or "ok"/"error" (got {_shown(status)})')
     if isinstance(status, int) and not isinstance(status, bool):
         if 200 <= status < 300:
             return True
         if 400 <= status < 600:
             return False
-    raise BadLine("status", f"must be 2xx, 4xx or 5xx, or \"ok\"/\"error\" (got {_shown(status)})")
+    raise BadLine("status", f'must be 2xx, 4xx or 5xx, or "ok"/"error" (got {_shown(status)})')
 
 
 def _error_kind(kind: Any, status: Any, ok_status: bool) -> str | None:
@@ -240,7 +258,7 @@ def _error_kind(kind: Any, status: Any, ok_status: bool) -> str | None:
         return None
     if isinstance(status, int):
         return kind_for_status(status)
-    raise BadLine("error_kind", "is required when status is \"error\"")
+    raise BadLine("error_kind", 'is required when status is "error"')
 
 
 def _usage(usage: Any) -> tuple[float | None, float | None]:
@@ -274,7 +292,12 @@ def _seconds(latency: dict[str, Any], name: str) -> float | None:
         value = latency.get(key)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
             raise BadLine(f"latency.{key}", f"must be a number ≥ 0 (got {_shown(value)})")
         return float(value) * scale
     return None

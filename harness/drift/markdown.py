@@ -30,17 +30,25 @@ def _name(info: SampleInfo) -> str:
 
 
 def _verdict(result: DriftResult) -> list[str]:
-    word = "drift detected" if result.detected else "no drift detected"
-    out = [
-        f"**Verdict: {word}.** {result.n_drifted} of {result.n_features} features drifted "
-        f"({result.drift_share:.0%}; dataset drift at {result.drift_share_threshold:.0%}: "
-        f"{'yes' if result.dataset_drift else 'no'}).",
-    ]
+    if result.detected:
+        names = ", ".join(f"`{f.feature}`" for f in result.drifted_features())
+        head = f"**Verdict: drift detected** in {result.n_drifted} of {result.n_features} features: {names}."
+    else:
+        head = f"**Verdict: no drift detected** in {result.n_features} features."
+    head += (
+        f" Dataset drift (at least {result.drift_share_threshold:.0%} of features drifted): "
+        f"{'yes' if result.dataset_drift else 'no'} ({result.drift_share:.0%})."
+    )
     accuracy = result.accuracy
     if accuracy is not None:
-        out[0] += " " + _accuracy_sentence(accuracy)
-    out += ["", f"- Reference: {_describe(result.reference)}", f"- Current: {_describe(result.current)}", ""]
-    return out
+        head += " " + _accuracy_sentence(accuracy)
+    return [
+        head,
+        "",
+        f"- Reference: {_describe(result.reference)}",
+        f"- Current: {_describe(result.current)}",
+        "",
+    ]
 
 
 def _accuracy_sentence(feature: FeatureDrift) -> str:
@@ -64,7 +72,12 @@ def _what_drifted(result: DriftResult) -> list[str]:
     drifted = result.drifted_features()
     if not drifted:
         return ["## What drifted", "", "Nothing: every feature stayed under its threshold.", ""]
-    out = ["## What drifted", "", "| feature | change | score | threshold | method |", "|---|---|---|---|---|"]
+    out = [
+        "## What drifted",
+        "",
+        "| feature | change | score | threshold | method |",
+        "|---|---|---|---|---|",
+    ]
     for f in drifted:
         out.append(f"| `{f.feature}` | {_change(f)} | {_score(f)} | {_threshold(f)} | {_method(f)} |")
     return [*out, ""]
@@ -98,12 +111,13 @@ def _trend(trend: list[WeekTrend]) -> list[str]:
         e2e = f"{w.e2e_p50_s * 1000:.0f} ms" if w.e2e_p50_s is not None else "–"
         tokens = f"{w.output_tokens_mean:.0f}" if w.output_tokens_mean is not None else "–"
         accuracy = f"{w.accuracy:.1%}" if w.accuracy is not None else "–"
-        out.append(f"| {w.week} | {w.requests:,} | {w.error_rate:.1%} | {e2e} | {tokens} | {w.graded:,} | {accuracy} |")
+        cells = [w.week, f"{w.requests:,}", f"{w.error_rate:.1%}", e2e, tokens, f"{w.graded:,}", accuracy]
+        out.append("| " + " | ".join(cells) + " |")
     return [*out, ""]
 
 
 def _regions(result: DriftResult) -> list[str]:
-    shown = [f for f in result.drifted_features() if f.region is not None][:MAX_REGIONS]
+    shown = _region_features(result)
     if not shown:
         return []
     out = ["## Where traffic moved", ""]
@@ -111,14 +125,30 @@ def _regions(result: DriftResult) -> list[str]:
         region = f.region
         assert region is not None
         out.append(
-            f"**`{f.feature}`** — {region.description}: {region.reference_share:.0%} of reference requests, "
-            f"{region.current_share:.0%} of current ones."
+            f"**`{f.feature}`** — {region.description}: {region.reference_share:.0%} of reference "
+            f"{region.population}, {region.current_share:.0%} of current ones."
         )
         if region.examples:
             out += ["", f"Example {region.examples_from}s from the current sample:", ""]
             out += [f"> {text}" + "\n" for text in region.examples]
         out.append("")
     return out
+
+
+def _region_features(result: DriftResult) -> list[FeatureDrift]:
+    """Accuracy first, then keyword and regex features (they name what moved), then one
+    descriptor per text (prompt, output): correlated descriptors would repeat the same examples."""
+    with_region = [f for f in result.drifted_features() if f.region is not None]
+    named = [f for f in with_region if f.kind == ACCURACY or "_kw_" in f.feature or "_re_" in f.feature]
+    chosen = list(named)
+    sources = set()
+    for f in with_region:
+        region = f.region
+        assert region is not None
+        if f not in named and region.examples_from not in sources:
+            sources.add(region.examples_from)
+            chosen.append(f)
+    return chosen[:MAX_REGIONS]
 
 
 def _stable(result: DriftResult) -> list[str]:
@@ -134,7 +164,9 @@ def _data_notes(result: DriftResult) -> list[str]:
     for side, quality in result.quality.items():
         if quality.invalid:
             shown = "; ".join(str(issue) for issue in quality.issues[:3])
-            notes.append(f"{side}: {quality.invalid} of {quality.lines} log lines skipped as invalid (e.g. {shown})")
+            notes.append(
+                f"{side}: {quality.invalid} of {quality.lines} log lines skipped as invalid (e.g. {shown})"
+            )
     for feature, reason in result.skipped.items():
         notes.append(f"`{feature}` not compared: {reason}")
     if not notes:

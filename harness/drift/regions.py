@@ -4,6 +4,8 @@ changed, not only that something did)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -16,14 +18,21 @@ _FEW_VALUES = 12  # numeric features with this few distinct values are binned pe
 
 
 def shifted_region(
-    feature: str, reference: pd.Series, current: pd.Series, texts: pd.Series, texts_from: str
+    feature: str,
+    reference: pd.Series,
+    current: pd.Series,
+    texts: pd.Series,
+    texts_from: str,
+    population: str = "requests",
 ) -> Region | None:
     """The region of ``feature`` whose share grew most from reference to current, with up to
-    three of the current sample's ``texts`` (aligned with ``current``) from it."""
+    three of the current sample's ``texts`` (aligned with ``current``) from it. ``population``
+    names what the shares are shares of."""
     ref, cur = reference.dropna(), current.dropna()
     if ref.empty or cur.empty:
         return None
     numeric = pd.api.types.is_numeric_dtype(ref) and pd.api.types.is_numeric_dtype(cur)
+    names: dict[Any, str]
     if numeric and pd.concat([ref, cur]).nunique() > _FEW_VALUES:
         labels_ref, labels_cur, names = _binned(ref.to_numpy(float), cur.to_numpy(float), feature)
     else:
@@ -39,13 +48,14 @@ def shifted_region(
         reference_share=float(ref_share.get(grown, 0.0)),
         current_share=float(cur_share.get(grown, 0.0)),
         examples_from=texts_from,
+        population=population,
         examples=_examples(texts.loc[in_region[in_region].index]),
     )
 
 
-def _binned(ref: np.ndarray, cur: np.ndarray, feature: str) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+def _binned(ref: np.ndarray, cur: np.ndarray, feature: str) -> tuple[np.ndarray, np.ndarray, dict[Any, str]]:
     edges = np.unique(np.quantile(ref, np.linspace(0, 1, _BINS + 1))[1:-1])
-    names: dict[int, str] = {0: f"{feature} < {_fmt(edges[0])}", len(edges): f"{feature} ≥ {_fmt(edges[-1])}"}
+    names: dict[Any, str] = {0: f"{feature} < {_fmt(edges[0])}", len(edges): f"{feature} ≥ {_fmt(edges[-1])}"}
     for i in range(1, len(edges)):
         names[i] = f"{feature} in [{_fmt(edges[i - 1])}, {_fmt(edges[i])})"
     return np.digitize(ref, edges), np.digitize(cur, edges), names

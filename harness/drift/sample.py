@@ -75,6 +75,7 @@ class Sample:
     # Golden-set correctness per item when it is not per request (a run's golden.parquet).
     golden: pd.Series | None = None
     quality: LogQuality = field(default_factory=LogQuality)
+    endpoint: str | None = None  # the endpoint's name when the source records it (run summaries)
 
     @property
     def graded(self) -> pd.Series:
@@ -84,12 +85,18 @@ class Sample:
         return self.frame["correct"].dropna().astype(bool)
 
     @property
+    def model(self) -> str | None:
+        """The model most requests went to, when the source names models."""
+        named = self.frame["model"].dropna()
+        return None if named.empty else str(named.mode().iloc[0])
+
+    @property
     def start(self) -> datetime | None:
-        return None if self.frame.empty else self.frame["timestamp"].min().to_pydatetime()
+        return None if self.frame.empty else self.frame["timestamp"].min().to_pydatetime(warn=False)
 
     @property
     def end(self) -> datetime | None:
-        return None if self.frame.empty else self.frame["timestamp"].max().to_pydatetime()
+        return None if self.frame.empty else self.frame["timestamp"].max().to_pydatetime(warn=False)
 
     def subset(self, mask: pd.Series, label: str) -> Sample:
         """The rows under ``mask`` as a sample of their own (e.g. one ISO week)."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,7 +14,7 @@ from harness.config.errors import ConfigError
 from harness.drift.logs import LOG_SUFFIXES, log_files, read_logs
 from harness.drift.sample import COLUMNS, FLOAT_COLUMNS, LogQuality, Sample
 from harness.records.record import PHASE_MEASURE
-from harness.records.rundir import GOLDEN_FILE
+from harness.records.rundir import GOLDEN_FILE, SUMMARY_FILE
 from harness.records.store import JOURNAL_NAME, PARQUET_NAME, read_records
 
 
@@ -26,15 +28,22 @@ def load_source(paths: Sequence[Path], option: str) -> Sample:
     ``option`` names the command-line option the paths came from, for error messages.
     """
     if not paths:
-        raise ConfigError("(command line)", option, "names no source", f"give {option} a run directory or logs")
+        raise ConfigError(
+            "(command line)", option, "names no source", f"give {option} a run directory or logs"
+        )
     for path in paths:
         if not path.exists():
-            raise ConfigError(str(path), option, "does not exist", "give a run directory, a .jsonl file or a folder")
+            raise ConfigError(
+                str(path), option, "does not exist", "give a run directory, a .jsonl file or a folder"
+            )
     if len(paths) == 1 and is_run_dir(paths[0]):
         return load_run_dir(paths[0])
     if any(is_run_dir(p) for p in paths):
         raise ConfigError(
-            ", ".join(map(str, paths)), option, "mixes a run directory with other sources", "give one run directory"
+            ", ".join(map(str, paths)),
+            option,
+            "mixes a run directory with other sources",
+            "give one run directory",
         )
     files = [f for path in paths for f in log_files(path)]
     if not files:
@@ -51,6 +60,7 @@ def load_source(paths: Sequence[Path], option: str) -> Sample:
 
 def load_run_dir(run_dir: Path) -> Sample:
     """The measured requests of a run, with golden results (``golden.parquet``) when present."""
+    run = _run_identity(run_dir)
     records = read_records(run_dir)
     records = records[records["phase"] == PHASE_MEASURE].reset_index(drop=True)
     n_out = records["n_out"].astype(float)
@@ -70,7 +80,7 @@ def load_run_dir(run_dir: Path) -> Sample:
             "error_kind": records["error_kind"],
             "ok": records["ok"].astype(bool),
             "correct": np.nan,
-            "model": None,
+            "model": run.get("model"),
         },
         columns=list(COLUMNS),
     ).astype({name: float for name in FLOAT_COLUMNS})
@@ -81,14 +91,33 @@ def load_run_dir(run_dir: Path) -> Sample:
         results = pd.read_parquet(golden_path, columns=["correct", "error_kind"])
         # Items that failed in transport were never scored: they say nothing about accuracy.
         golden = results.loc[results["error_kind"].isna(), "correct"].astype(bool).reset_index(drop=True)
-    return Sample(frame=frame, sources=[str(run_dir)], label=run_dir.name, golden=golden)
+    endpoint = run.get("endpoint")
+    return Sample(
+        frame=frame,
+        sources=[str(run_dir)],
+        label=run_dir.name,
+        golden=golden,
+        endpoint=endpoint if isinstance(endpoint, str) else None,
+    )
+
+
+def _run_identity(run_dir: Path) -> dict[str, Any]:
+    """The ``run`` section of the run's summary.json (model, endpoint), empty when absent."""
+    try:
+        run = json.loads((run_dir / SUMMARY_FILE).read_text(encoding="utf-8")).get("run")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return run if isinstance(run, dict) else {}
 
 
 def _require_rows(frame: pd.DataFrame, quality: LogQuality, files: list[str], option: str) -> None:
     if frame.empty:
         detail = f" ({quality.invalid} invalid lines; first: {quality.issues[0]})" if quality.issues else ""
         raise ConfigError(
-            ", ".join(files), option, f"holds no usable requests{detail}", "point at logs or a run with requests"
+            ", ".join(files),
+            option,
+            f"holds no usable requests{detail}",
+            "point at logs or a run with requests",
         )
 
 

@@ -40,7 +40,14 @@ TOPIC_WEIGHTS: dict[str, float] = {
     "general": 0.08,
 }
 # Median output tokens per topic (log-normal around it).
-_OUTPUT_MEDIAN = {"billing": 90, "technical": 260, "account": 120, "shipping": 110, "returns": 100, "general": 60}
+_OUTPUT_MEDIAN = {
+    "billing": 90,
+    "technical": 260,
+    "account": 120,
+    "shipping": 110,
+    "returns": 100,
+    "general": 60,
+}
 
 # Words that mark each topic, for the keyword features of a drift config.
 TOPIC_KEYWORDS: dict[str, list[str]] = {
@@ -62,7 +69,8 @@ _PROMPTS: dict[str, list[str]] = {
     "technical": [
         "The app crashes when I open {feature} on my {device}. The log says:\n{log}\n"
         "I already reinstalled it twice and cleared the cache. What else can I try?",
-        "I get this error every time I sync {feature}:\n{log}\nIs this a known bug? It started after the update.",
+        "I get this error every time I sync {feature}:\n{log}\n"
+        "Is this a known bug? It started after the update.",
         "Since version {version} the {feature} page is blank on {device}. Console output:\n{log}\n"
         "Other pages work. Could you look into it?",
     ],
@@ -195,10 +203,16 @@ def generate_logs(
 
 def drift_config() -> dict[str, Any]:
     """A drift config with a keyword feature per topic of these logs."""
-    return {"keywords": [{"name": topic, "words": words, "on": ["prompt"]} for topic, words in TOPIC_KEYWORDS.items()]}
+    return {
+        "keywords": [
+            {"name": topic, "words": words, "texts": ["prompt"]} for topic, words in TOPIC_KEYWORDS.items()
+        ]
+    }
 
 
-def week_lines(rng: np.random.Generator, first_day: date, profile: DriftProfile, n: int) -> list[dict[str, Any]]:
+def week_lines(
+    rng: np.random.Generator, first_day: date, profile: DriftProfile, n: int
+) -> list[dict[str, Any]]:
     """``n`` log objects spread uniformly over the 7 days from ``first_day`` (UTC)."""
     topics = list(TOPIC_WEIGHTS)
     weights = np.array([TOPIC_WEIGHTS[t] * profile.topic_weights.get(t, 1.0) for t in topics])
@@ -206,7 +220,9 @@ def week_lines(rng: np.random.Generator, first_day: date, profile: DriftProfile,
     week_start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC).timestamp()
     times = np.sort(week_start + rng.uniform(0, 7 * 86400, size=n))
     medians = np.array([_OUTPUT_MEDIAN[t] for t in topics])[topic_index]
-    n_out = np.maximum(1, np.round(medians * profile.output_len_scale * rng.lognormal(0, 0.35, n))).astype(int)
+    n_out = np.maximum(1, np.round(medians * profile.output_len_scale * rng.lognormal(0, 0.35, n))).astype(
+        int
+    )
     n_out = np.minimum(n_out, MAX_TOKENS)
     ttft_ms = 150 * profile.latency_scale * rng.lognormal(0, 0.3, n)
     tpot_ms = 20 * profile.latency_scale * rng.lognormal(0, 0.15, n)
@@ -220,7 +236,10 @@ def week_lines(rng: np.random.Generator, first_day: date, profile: DriftProfile,
         prompt = _fill(rng, _PROMPTS[topic][rng.integers(len(_PROMPTS[topic]))])
         n_in = _SYSTEM_TOKENS + round(len(prompt.split()) * _TOKENS_PER_WORD)
         timestamp = datetime.fromtimestamp(float(times[i]), UTC).isoformat(timespec="milliseconds")
-        request = {"model": MODEL, "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}]}
+        request = {
+            "model": MODEL,
+            "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}],
+        }
         if failed[i]:
             lines.append(_error_line(rng, timestamp, request, ttft_ms[i]))
             continue
@@ -241,7 +260,11 @@ def week_lines(rng: np.random.Generator, first_day: date, profile: DriftProfile,
 
 
 def _fill(rng: np.random.Generator, template: str) -> str:
-    values = {name: options[rng.integers(len(options))] for name, options in _SLOTS.items() if f"{{{name}}}" in template}
+    values = {
+        name: options[rng.integers(len(options))]
+        for name, options in _SLOTS.items()
+        if f"{{{name}}}" in template
+    }
     return template.format(**values)
 
 
@@ -249,7 +272,9 @@ def _response(
     rng: np.random.Generator, topic: str, prompt: str, n_out: int, n_in: int, created: float
 ) -> dict[str, Any]:
     if topic == "general" and "JSON" in prompt:
-        text = json.dumps({"topic": _JSON_TOPICS[rng.integers(len(_JSON_TOPICS))], "urgency": int(rng.integers(1, 4))})
+        text = json.dumps(
+            {"topic": _JSON_TOPICS[rng.integers(len(_JSON_TOPICS))], "urgency": int(rng.integers(1, 4))}
+        )
     else:
         text = _answer(rng, topic, round(n_out / _TOKENS_PER_WORD))
     return {
@@ -280,7 +305,9 @@ def _answer(rng: np.random.Generator, topic: str, words: int) -> str:
     return " ".join(parts)
 
 
-def _error_line(rng: np.random.Generator, timestamp: str, request: dict[str, Any], waited_ms: float) -> dict[str, Any]:
+def _error_line(
+    rng: np.random.Generator, timestamp: str, request: dict[str, Any], waited_ms: float
+) -> dict[str, Any]:
     status = [429, 500, 503][rng.integers(3)]
     return {
         "timestamp": timestamp,

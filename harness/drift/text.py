@@ -42,7 +42,9 @@ def text_descriptors(texts: pd.Series, prefix: str) -> pd.DataFrame:
         "chars": chars.astype(float),
         "words": words.astype(float),
         "sentences": sentences.astype(float),
-        "nonletter_share": np.divide(visible - letters, visible, out=np.zeros(len(values)), where=visible > 0),
+        "nonletter_share": np.divide(
+            visible - letters, visible, out=np.zeros(len(values)), where=visible > 0
+        ),
     }
     out = pd.DataFrame(index=texts.index)
     for name, column in columns.items():

@@ -86,7 +86,9 @@ def choose_weeks(
     notes: list[str] = []
     in_progress = sorted(w for w in present if w.end > as_of)
     if in_progress:
-        notes.append(f"left out {', '.join(map(str, in_progress))}: not over as of {as_of:%Y-%m-%d %H:%M} UTC")
+        notes.append(
+            f"left out {', '.join(map(str, in_progress))}: not over as of {as_of:%Y-%m-%d %H:%M} UTC"
+        )
     if current is None:
         if not complete:
             raise ConfigError(

@@ -35,7 +35,10 @@ def promote(run_dir: Path, name: str, baselines_dir: Path, replace: bool = False
     """Copy the result files of `run_dir` into ``baselines_dir/name``."""
     if not _NAME.fullmatch(name):
         raise ConfigError(
-            name, "--name", "is not a valid baseline name", "use letters, digits, '.', '_' and '-' (e.g. main-2026-11)"
+            name,
+            "--name",
+            "is not a valid baseline name",
+            "use letters, digits, '.', '_' and '-' (e.g. main-2026-11)",
         )
     if not run_dir.is_dir():
         raise ConfigError(str(run_dir), "RUN", "is not a run directory", "give the directory a run printed")
@@ -48,7 +51,9 @@ def promote(run_dir: Path, name: str, baselines_dir: Path, replace: bool = False
     target = baselines_dir / name
     if target.exists():
         if not replace:
-            raise ConfigError(str(target), "--name", "a baseline of this name exists", "pick another name or pass --replace")
+            raise ConfigError(
+                str(target), "--name", "a baseline of this name exists", "pick another name or pass --replace"
+            )
         shutil.rmtree(target)
     staging = baselines_dir / f".{name}.partial"
     shutil.rmtree(staging, ignore_errors=True)

@@ -66,7 +66,10 @@ def _from_dir(path: Path, label: str, option: str) -> RunData:
     has_golden = (path / GOLDEN_FILE).is_file()
     if not summary_path.is_file() and not has_golden:
         raise ConfigError(
-            str(path), option, "holds neither summary.json nor golden.parquet", "point at a finished run directory"
+            str(path),
+            option,
+            "holds neither summary.json nor golden.parquet",
+            "point at a finished run directory",
         )
     summary = _read_summary(summary_path, option) if summary_path.is_file() else {}
     if has_golden and GOLDEN_KEY not in summary:
@@ -86,7 +89,11 @@ def _read_summary(path: Path, option: str) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(str(path), option, f"cannot read it ({e})", "check the path") from None
     except ValueError:
-        raise ConfigError(str(path), option, "is not valid JSON", "point at a summary.json written by a run") from None
+        raise ConfigError(
+            str(path), option, "is not valid JSON", "point at a summary.json written by a run"
+        ) from None
     if not isinstance(data, dict):
-        raise ConfigError(str(path), option, "is not a summary (not a JSON object)", "point at a summary.json")
+        raise ConfigError(
+            str(path), option, "is not a summary (not a JSON object)", "point at a summary.json"
+        )
     return data

@@ -60,13 +60,17 @@ def bootstrap_ratio(
     """
     rng = np.random.default_rng(seed)
     point = float(statistic(candidate[None, :])[0] / statistic(baseline[None, :])[0])
-    ratios = _resampled(candidate, statistic, resamples, rng) / _resampled(baseline, statistic, resamples, rng)
+    ratios = _resampled(candidate, statistic, resamples, rng) / _resampled(
+        baseline, statistic, resamples, rng
+    )
     tail = (1.0 - confidence) / 2 * 100
     low, high = np.percentile(ratios, [tail, 100 - tail])
     return RatioEstimate(point=point, low=float(low), high=float(high))
 
 
-def _resampled(samples: np.ndarray, statistic: Statistic, resamples: int, rng: np.random.Generator) -> np.ndarray:
+def _resampled(
+    samples: np.ndarray, statistic: Statistic, resamples: int, rng: np.random.Generator
+) -> np.ndarray:
     n = samples.size
     rows = max(1, _BLOCK_VALUES // n)
     out = np.empty(resamples)

@@ -23,7 +23,7 @@ from harness.config.load import ConcurrencyProfile, RampProfile, RateProfile, Sp
 from harness.jobs.endpoint import Target, discover_model, embedded_simulator
 from harness.jobs.logs import attach_run_log
 from harness.load.context import LoadContext, Retries, Timeouts
-from harness.load.driver import DriverResult, run_load
+from harness.load.driver import DriverResult, MasterOptions, run_load
 from harness.load.progress import ProgressDisplay, ProgressStats
 from harness.load.shapes import UsersAt
 from harness.records import rundir
@@ -44,6 +44,7 @@ class LoadRunOptions:
     exporter_port: int | None = None  # overrides the scenario's exporter port; -1 turns it off
     pushgateway_url: str | None = None
     grace_s: float = 10.0
+    master: MasterOptions | None = None  # run as the master of a distributed run
 
 
 @dataclass
@@ -79,7 +80,7 @@ def describe_profile(scenario: Scenario) -> str:
 
 
 @contextlib.contextmanager
-def resolve_target(scenario: Scenario) -> Iterator[Target]:
+def resolve_target(scenario: Scenario, api_key: str | None) -> Iterator[Target]:
     """Where requests go: the scenario's endpoint, or the embedded simulator when it names none."""
     ep = scenario.endpoint
     if ep is None:
@@ -88,15 +89,15 @@ def resolve_target(scenario: Scenario) -> Iterator[Target]:
             yield target
         return
     headers = dict(ep.headers)
-    key = ep.api_key()
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
     yield Target(base_url=str(ep.base_url), name=ep.name, model=ep.model, headers=headers)
 
 
 def build_context(
-    scenario: Scenario, target: Target, sinks: list[Callable[[RequestRecord], None]]
+    scenario: Scenario, target: Target, sinks: list[Callable[[RequestRecord], None]], seed_offset: int = 0
 ) -> LoadContext:
+    """The load context of one process; workers of a distributed run use their own ``seed_offset``."""
     ep = scenario.endpoint
     workload = build_workload(scenario)
     load = scenario.load
@@ -106,7 +107,7 @@ def build_context(
         base_url=target.base_url,
         api=ep.api if ep is not None else "chat",
         model=target.model or "",
-        items=workload.items(scenario.workload.seed),
+        items=workload.items(scenario.workload.seed + seed_offset),
         params=workload.sampling_params(),
         headers=target.headers,
         stream=ep.stream if ep is not None else True,
@@ -116,7 +117,7 @@ def build_context(
         cooldown_s=float(load.cooldown_s),
         max_requests=load.max_requests,
         sinks=sinks,
-        seed=scenario.workload.seed,
+        seed=scenario.workload.seed + seed_offset,
     )
     if ep is not None:
         ctx.timeouts = Timeouts(ep.timeouts.connect_s, ep.timeouts.first_token_s, ep.timeouts.total_s)
@@ -130,6 +131,8 @@ def build_context(
 
 def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
     """Run one scenario end to end and write its run directory."""
+    # Everything a user can get wrong is checked before anything starts.
+    api_key = scenario.endpoint.api_key() if scenario.endpoint is not None else None
     run_dir = rundir.new_run_dir(options.out_dir, scenario.name)
     (run_dir / rundir.SCENARIO_FILE).write_text(scenario_to_yaml(scenario))
     detach_log = attach_run_log(run_dir)
@@ -142,7 +145,7 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
     meta_model = ""
     endpoint_name = "simulator"
     try:
-        with resolve_target(scenario) as target:
+        with resolve_target(scenario, api_key) as target:
             endpoint_name = target.name
             if not target.model:
                 ep = scenario.endpoint
@@ -163,12 +166,22 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
                     writer.flush()
                     progress.tick(elapsed)
 
+                master = options.master
+                if master is not None:
+                    master.setup = {
+                        "scenario": scenario_to_yaml(scenario),
+                        "scenario_name": scenario.name,
+                        "base_url": target.base_url,
+                        "model": target.model,
+                        "endpoint_name": target.name,
+                    }
                 driver = run_load(
                     ctx,
                     users_at(scenario),
                     spawn_rate=scenario.load.spawn_rate,
                     grace_s=options.grace_s,
                     on_tick=on_tick,
+                    master=master,
                 )
     except BaseException as e:  # keep every record, then let the error through
         failure = f"{type(e).__name__}: {e}" if not isinstance(e, KeyboardInterrupt) else "interrupted"
@@ -180,6 +193,8 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
     summary = _finish(run_dir, scenario, meta_model, endpoint_name, started, driver, None)
     detach_log()
     exit_code = EXIT_INTERRUPTED if driver is not None and driver.interrupted_by else EXIT_OK
+    if driver is not None:
+        notices.extend(driver.notices)
     notices.extend(summary.get("health", {}).get("warnings", []))
     return LoadRunResult(run_dir=run_dir, summary=summary, exit_code=exit_code, notices=notices)
 
@@ -219,9 +234,12 @@ def _finish(
         partial=partial_reason is not None,
         partial_reason=partial_reason,
         load_profile=describe_profile(scenario),
+        workers=len(driver.fleet["workers"]) if driver is not None and driver.fleet else 1,
         extra={"stop_reason": driver.stop_reason if driver else "failed"},
     )
     summary = summarize(records, meta)
+    if driver is not None and driver.fleet is not None:
+        summary["workers"] = driver.fleet
     (run_dir / rundir.SUMMARY_FILE).write_text(json.dumps(summary, indent=2, allow_nan=False))
     from harness.report import write_report
 

@@ -7,9 +7,11 @@ Locust instantiates user classes itself, so the run's settings live in one modul
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+import gevent
 from gevent.pool import Group
 
 from harness.protocol import PromptItem, SamplingParams
@@ -55,6 +57,9 @@ class LoadContext:
     arrival: str = "constant"
     max_in_flight: int = 1000
     seed: int = 0
+    # This process's share of a distributed run (index among workers, worker count).
+    worker_index: int = 0
+    worker_count: int = 1
     sinks: list[RecordSink] = field(default_factory=list)
     # Mutable run state, touched only from greenlets of one process.
     run_start: float = 0.0  # epoch seconds when load began
@@ -86,6 +91,9 @@ class LoadContext:
             return False
         return self.max_requests is None or self.issued < self.max_requests
 
+    def share(self) -> tuple[int, int]:
+        return self.worker_index, self.worker_count
+
     def emit(self, record: RequestRecord) -> None:
         for sink in self.sinks:
             sink(record)
@@ -97,6 +105,14 @@ _current: LoadContext | None = None
 def install(ctx: LoadContext) -> None:
     global _current
     _current = ctx
+
+
+def wait_current(timeout_s: float = 30.0) -> LoadContext:
+    """The installed context; a worker may be asked to spawn users just before its setup arrives."""
+    deadline = time.monotonic() + timeout_s
+    while _current is None and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+    return current()
 
 
 def current() -> LoadContext:

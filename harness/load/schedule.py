@@ -1,32 +1,42 @@
-"""Open-loop arrival schedules: when each request should be sent, fixed in advance."""
+"""Open-loop arrival schedules: when each request should be sent.
+
+Intended send times follow the schedule, never the responses: the next arrival is the
+previous *intended* time plus a gap, so a slow endpoint cannot thin out the load. With
+several workers, each sends its share (rate / workers) and re-reads the worker count at
+every arrival, so a worker that joins or leaves mid-run shifts the shares from then on.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 
-def arrival_offsets(rate_rps: float, duration_s: float, arrival: str, seed: int) -> np.ndarray:
-    """Intended send times (seconds from the start) of every request in ``[0, duration_s)``.
+def arrivals(
+    start: float,
+    end: float,
+    rate_rps: float,
+    arrival: str,
+    seed: int,
+    share: Callable[[], tuple[int, int]] = lambda: (0, 1),
+) -> Iterator[float]:
+    """Intended send times (epoch seconds) in ``[start, end)`` for this worker.
 
-    ``constant``: evenly spaced at 1/rate. ``poisson``: exponential gaps with mean 1/rate
-    (a Poisson process), drawn from a seeded generator so runs are repeatable.
+    ``constant``: evenly spaced; worker ``i`` of ``n`` sends at ``start + i/rate + k*n/rate``.
+    ``poisson``: exponential gaps with mean ``n/rate`` from a generator seeded per worker
+    (the superposition of the workers' Poisson processes is Poisson at ``rate``).
     """
-    if rate_rps <= 0 or duration_s <= 0:
-        return np.empty(0)
+    if rate_rps <= 0:
+        return
+    index, count = share()
+    rng = np.random.default_rng([seed, index])
     if arrival == "constant":
-        return np.arange(0.0, duration_s, 1.0 / rate_rps)
-    rng = np.random.default_rng(seed)
-    expected = int(rate_rps * duration_s)
-    n = expected + 10 * int(np.sqrt(expected) + 10)
-    times = np.cumsum(rng.exponential(1.0 / rate_rps, size=n))
-    while times[-1] < duration_s:  # vanishingly rare: extend rather than truncate the process
-        more = times[-1] + np.cumsum(rng.exponential(1.0 / rate_rps, size=n))
-        times = np.concatenate([times, more])
-    return times[times < duration_s]
-
-
-def split_for_worker(offsets: np.ndarray, worker_index: int, worker_count: int) -> np.ndarray:
-    """The share of a schedule one of ``worker_count`` workers sends: every n-th arrival."""
-    if worker_count <= 1:
-        return offsets
-    return offsets[worker_index::worker_count]
+        t = start + index / rate_rps
+    else:
+        t = start + rng.exponential(count / rate_rps)
+    while t < end:
+        yield t
+        _, count = share()
+        mean_gap = max(count, 1) / rate_rps
+        t += mean_gap if arrival == "constant" else rng.exponential(mean_gap)

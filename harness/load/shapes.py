@@ -40,22 +40,30 @@ class UsersAt:
         if self.kind == "spike":
             in_spike = self.spike_at_s <= t < self.spike_at_s + self.spike_duration_s
             return self.spike_users if in_spike else self.base_users
-        if self.kind == "rate":
-            return 1  # one dispatcher user drives an open-loop schedule
         return self.users
 
 
 class ProfileShape(LoadTestShape):
-    """Runs ``users_at`` until ``duration_s``; the driver (or Locust, for a plain run) stops after."""
+    """Runs ``users_at`` for ``duration_s``.
 
-    def __init__(self, users_at: UsersAt, duration_s: float, spawn_rate: float | None = None) -> None:
+    Under the harness driver the driver ends the run (it drains in-flight requests first), so
+    the shape keeps its last user count; under the plain ``locust`` command the shape ends it.
+    """
+
+    def __init__(
+        self, users_at: UsersAt, duration_s: float, spawn_rate: float | None = None, ends_run: bool = True
+    ) -> None:
         super().__init__()
         self.users_at = users_at
         self.duration_s = duration_s
         self.spawn_rate = spawn_rate or DEFAULT_SPAWN_RATE
+        self.ends_run = ends_run
 
     def tick(self) -> tuple[int, float] | None:
         t = self.get_run_time()
-        if t >= self.duration_s:
+        if t >= self.duration_s and self.ends_run:
             return None
+        if self.users_at.kind == "rate":
+            # One arrival dispatcher per load generator: the master spreads them one per worker.
+            return max(getattr(self.runner, "worker_count", 1), 1), self.spawn_rate
         return max(self.users_at(t), 0), self.spawn_rate

@@ -15,7 +15,7 @@ from locust.contrib.fasthttp import FastHttpSession, FastHttpUser
 from harness.load import context
 from harness.load.client import perform
 from harness.load.context import LoadContext
-from harness.load.schedule import arrival_offsets, split_for_worker
+from harness.load.schedule import arrivals
 from harness.protocol import PromptItem
 from harness.protocol import errors as kinds
 
@@ -49,7 +49,7 @@ class _HarnessUser(FastHttpUser):
     wait_time = constant(0)
 
     def __init__(self, environment) -> None:
-        ctx = context.current()
+        ctx = context.wait_current()
         # FastHttpUser reads these attributes in its __init__.
         self.host = ctx.base_url
         self.connection_timeout = ctx.timeouts.connect_s
@@ -95,16 +95,12 @@ class ArrivalUser(_HarnessUser):
     @task
     def dispatch(self) -> None:
         ctx = self.ctx
-        runner = self.environment.runner
-        index = getattr(runner, "worker_index", 0) or 0
-        count = max(getattr(runner, "harness_worker_count", 1) or 1, 1)
-        schedule = arrival_offsets(ctx.rate_rps or 0.0, ctx.duration_s, ctx.arrival, ctx.seed)
-        offsets = split_for_worker(schedule, index, count)
         group = ctx.pending
-        for offset in offsets:
+        end = ctx.run_start + ctx.duration_s
+        schedule = arrivals(ctx.run_start, end, ctx.rate_rps or 0.0, ctx.arrival, ctx.seed, ctx.share)
+        for intended in schedule:
             if not ctx.may_send():
                 break
-            intended = ctx.run_start + offset
             delay = intended - time.time()
             if delay > 0:
                 gevent.sleep(delay)

@@ -37,7 +37,8 @@ def push_metrics(
     try:
         push_to_gateway(url, job=job, registry=registry, grouping_key=dict(grouping_key), timeout=timeout_s)
     except (OSError, ValueError, http.client.HTTPException) as e:
-        reason = " ".join(str(e).split()) or type(e).__name__
+        # URLError wraps the socket error: its reason reads better than "<urlopen error ...>".
+        reason = " ".join(str(getattr(e, "reason", e)).split()) or type(e).__name__
         log.warning(
             "pushgateway %s: metrics of job %s not pushed (%s); results are kept in files", url, job, reason
         )

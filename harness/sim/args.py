@@ -106,7 +106,7 @@ def config_from_namespace(ns: argparse.Namespace) -> SimConfig:
 
 
 def _tag_accuracy(spec: str) -> tuple[str, float]:
-    tag, sep, value = spec.partition("=")
+    tag, sep, value = spec.rpartition("=")
     try:
         if not (sep and tag):
             raise ValueError

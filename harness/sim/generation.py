@@ -2,9 +2,9 @@
 
 Ground truth, for measuring a client's timing error:
   * response headers ``x-sim-queue-ms`` (receipt to admission) and ``x-sim-ttft-ms`` (receipt to
-    the intended first token: queueing + TTFT + prefill + jitter). Streaming headers go out at
-    admission, before the first token, so they carry only what is known then; a non-streaming
-    response adds ``x-sim-e2e-ms``.
+    the intended first token: queueing + TTFT + prefill + jitter, plus a stall that falls before
+    the first token). Streaming headers go out at admission, before the first token, so they carry
+    only what is known then; a non-streaming response adds ``x-sim-e2e-ms``.
   * ``"sim": {"ttft_ms", "e2e_ms", "queue_ms"}`` in the usage chunk (or the JSON body): what
     actually happened server-side, from request receipt to the moment the first / last token
     was handed to the socket.

@@ -59,8 +59,18 @@ def _fetch_sources(root: Path) -> Path:
     download.mkdir(parents=True, exist_ok=True)
     run_step(
         "download llama.cpp sources",
-        [sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps", "-d", download,
-         f"llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION}"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-binary",
+            ":all:",
+            "--no-deps",
+            "-d",
+            download,
+            f"llama-cpp-python=={LLAMA_CPP_PYTHON_VERSION}",
+        ],
     )
     sdist = download / f"llama_cpp_python-{LLAMA_CPP_PYTHON_VERSION}.tar.gz"
     prefix = f"llama_cpp_python-{LLAMA_CPP_PYTHON_VERSION}/vendor/llama.cpp/"
@@ -114,7 +124,9 @@ def ensure_tiny_gguf() -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         source = llama_cpp_source()
         # The converter needs the `gguf` package of the same llama.cpp revision: install the vendored one.
-        run_step("install gguf-py", [python, "-m", "pip", "install", "--progress-bar", "off", source / "gguf-py"])
+        run_step(
+            "install gguf-py", [python, "-m", "pip", "install", "--progress-bar", "off", source / "gguf-py"]
+        )
         seconds = run_step(
             "convert to GGUF",
             [python, source / "convert_hf_to_gguf.py", model, "--outtype", "f32", "--outfile", out],
@@ -141,7 +153,9 @@ def main() -> int:
     binary = ensure_llama_server()
     gguf = ensure_tiny_gguf()
     progress(f"llama.cpp environment ready in {time.monotonic() - started:.0f} s")
-    print(json.dumps({"llama_server": str(binary), "gguf": str(gguf), **(read_marker(llama_cpp_dir()) or {})}))
+    print(
+        json.dumps({"llama_server": str(binary), "gguf": str(gguf), **(read_marker(llama_cpp_dir()) or {})})
+    )
     return 0
 
 

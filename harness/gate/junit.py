@@ -1,0 +1,87 @@
+"""``gate.xml``: the gate report as JUnit XML, one test case per gate rule.
+
+A failed gate is a ``<failure>``, a gate whose data was missing a ``<skipped>``; every case's
+``<system-out>`` holds its numbers. Items that newly fail appear in the accuracy cases.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from harness.gate.result import GateReport, GateResult, ItemChange
+
+SUITE_NAME = "slm-harness gate"
+ITEMS_LISTED = 50
+
+
+def junit_xml(report: GateReport) -> bytes:
+    suites = ET.Element("testsuites", name=SUITE_NAME)
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name=SUITE_NAME,
+        tests=str(len(report.results)),
+        failures=str(sum(r.status == "fail" for r in report.results)),
+        errors="0",
+        skipped=str(sum(r.status == "skip" for r in report.results)),
+        time="0",
+    )
+    props = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("baseline", report.baseline),
+        ("candidate", report.candidate),
+        ("confidence", f"{report.confidence:g}"),
+        ("model", report.model),
+        ("endpoint", report.endpoint),
+    ):
+        ET.SubElement(props, "property", name=name, value=value)
+    for result in report.results:
+        suite.append(_case(result, report))
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="utf-8", xml_declaration=True)
+
+
+def _case(result: GateResult, report: GateReport) -> ET.Element:
+    case = ET.Element("testcase", classname=f"gate.{result.kind}", name=result.name, time="0")
+    if result.status == "fail":
+        failure = ET.SubElement(case, "failure", message=result.message, type="GateFailed")
+        failure.text = _details(result, report)
+    elif result.status == "skip":
+        ET.SubElement(case, "skipped", message=result.message)
+    out = ET.SubElement(case, "system-out")
+    out.text = _details(result, report)
+    return case
+
+
+def _details(result: GateResult, report: GateReport) -> str:
+    lines = [
+        f"metric: {result.metric}",
+        f"threshold: {result.threshold}",
+        f"result: {result.message}",
+    ]
+    if result.method:
+        lines.append(f"method: {result.method}")
+    if result.metric.startswith("golden"):
+        lines += _items("newly failing", report.newly_failing)
+        lines += _items("newly passing", report.newly_passing)
+    return "\n".join(lines)
+
+
+def _items(title: str, items: list[ItemChange]) -> list[str]:
+    if not items:
+        return []
+    lines = [f"{title} items ({len(items)}):"]
+    lines += [
+        f"  {i.set_name}::{i.item_id} expected {i.expected} — baseline {i.baseline_output!r}, candidate"
+        f" {i.candidate_output!r}"
+        for i in items[:ITEMS_LISTED]
+    ]
+    if len(items) > ITEMS_LISTED:
+        lines.append(f"  … and {len(items) - ITEMS_LISTED} more (see gate.json)")
+    return lines
+
+
+def write_junit(report: GateReport, path: Path) -> Path:
+    path.write_bytes(junit_xml(report))
+    return path

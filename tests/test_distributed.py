@@ -1,0 +1,125 @@
+"""Distributed runs: a master and Locust workers, records merged exactly, lost workers reported."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from harness.records.store import read_records
+from harness.sim.config import SimConfig
+from harness.sim.process import SimProcess
+from tests._load_helpers import ROOT, inline_workload, write_scenario
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _spawn(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "harness.cli.main", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _run_fleet(tmp_path: Path, spec: dict, workers: int, kill_one_after_s: float | None = None) -> Path:
+    port = _free_port()
+    scenario = write_scenario(tmp_path, spec)
+    master = _spawn(
+        "run", str(scenario), "--out", str(tmp_path / "runs"), "--quiet",
+        "--master", "--expect-workers", str(workers), "--master-bind-port", str(port),
+    )  # fmt: skip
+    procs = [_spawn("worker", "--master-port", str(port)) for _ in range(workers)]
+    try:
+        if kill_one_after_s is not None:
+            time.sleep(kill_one_after_s)
+            os.kill(procs[0].pid, signal.SIGKILL)
+        out, err = master.communicate(timeout=120)
+        assert master.returncode == 0, err[-3000:]
+        for p in procs[1:] if kill_one_after_s is not None else procs:
+            p.wait(timeout=30)
+    finally:
+        for p in procs + [master]:
+            if p.poll() is None:
+                p.kill()
+    return Path(out.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def sim() -> SimProcess:
+    with SimProcess(SimConfig(ttft_ms=40, itl_ms=4, seed=2, max_num_seqs=64)) as s:
+        yield s
+
+
+def _spec(sim: SimProcess, profile: dict, duration: float) -> dict:
+    return {
+        "name": "fleet",
+        "endpoint": {"base_url": sim.base_url, "model": "sim-model"},
+        "workload": inline_workload(12),
+        "load": {"profile": profile, "duration_s": duration, "warmup_s": 1},
+    }
+
+
+def test_master_and_two_workers_merge_records_exactly(tmp_path: Path, sim: SimProcess) -> None:
+    run_dir = _run_fleet(tmp_path, _spec(sim, {"type": "concurrency", "users": 6}, 6), workers=2)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    records = read_records(run_dir)
+    fleet = summary["workers"]
+    assert fleet["count"] == 2 and fleet["lost"] == []
+    per_worker = records["worker"].value_counts().to_dict()
+    assert set(per_worker) == {w["worker"] for w in fleet["workers"]}
+    # Total requests equal the sum of what the workers sent, and every worker did send.
+    assert {w["worker"]: w["requests"] for w in fleet["workers"]} == per_worker
+    assert len(records) == sum(per_worker.values()) and min(per_worker.values()) > 10
+    # Merged percentiles are the percentiles of the union of the workers' raw samples.
+    union = pd.concat([g for _, g in records.groupby("worker")])
+    ttft = union[(union["phase"] == "measure") & union["ok"]]["ttft_s"].to_numpy() * 1000
+    for q, key in ((50, "p50"), (95, "p95"), (99, "p99")):
+        assert summary["latency"]["ttft_ms"][key] == pytest.approx(float(np.percentile(ttft, q)), rel=1e-12)
+    assert summary["run"]["workers"] == 2
+
+
+def test_open_loop_rate_is_split_across_workers(tmp_path: Path, sim: SimProcess) -> None:
+    spec = _spec(sim, {"type": "rate", "rate_rps": 30, "arrival": "constant"}, 6)
+    run_dir = _run_fleet(tmp_path, spec, workers=2)
+    records = read_records(run_dir)
+    counts = records["worker"].value_counts()
+    assert len(counts) == 2
+    # 30 req/s for 6 s in all, half each, intended times interleaved across workers.
+    assert 170 <= len(records) <= 182
+    assert abs(counts.iloc[0] - counts.iloc[1]) <= 3
+    intended = np.sort(records["intended_at"].to_numpy())
+    assert np.median(np.diff(intended)) == pytest.approx(1 / 30, rel=0.05)
+
+
+def test_killed_worker_is_reported_and_survivors_lose_nothing(tmp_path: Path, sim: SimProcess) -> None:
+    run_dir = _run_fleet(
+        tmp_path, _spec(sim, {"type": "concurrency", "users": 4}, 14), workers=2, kill_one_after_s=6
+    )
+    summary = json.loads((run_dir / "summary.json").read_text())
+    lost = summary["workers"]["lost"]
+    assert len(lost) == 1
+    assert lost[0]["requests"] > 0 and lost[0]["lost_at"] is not None
+    records = read_records(run_dir)
+    survivor = next(w["worker"] for w in summary["workers"]["workers"] if w["lost_at"] is None)
+    ids = records.loc[records["worker"] == survivor, "request_id"]
+    numbers = sorted(int(i.rsplit("-", 1)[1]) for i in ids)
+    assert numbers == list(range(len(numbers)))  # every request the survivor sent is here
+    # The survivor took over the lost worker's users and kept sending until the end.
+    last_sent = records.loc[records["worker"] == survivor, "sent_at"].max()
+    assert last_sent > summary["run"]["started_at"] + 12

@@ -1,0 +1,160 @@
+"""Pushgateway pushes: the registries built from job results, and what happens when the gateway is down."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from harness import __version__
+from harness.publish import (
+    GoldenSetScore,
+    build_drift_registry,
+    build_gate_registry,
+    build_golden_registry,
+    build_summary_registry,
+    push_metrics,
+    run_grouping_key,
+)
+from harness.publish import catalogue as c
+from tests import support_prometheus as prom
+from tests._publish_fixtures import LABELS, make_records, summary_of
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def samples_of(text: str) -> Samples:
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def registry_samples(registry: CollectorRegistry) -> Samples:
+    return samples_of(generate_latest(registry).decode())
+
+
+def get(samples: Samples, name: str, **labels: str) -> float:
+    return samples[(name, frozenset(labels.items()))]
+
+
+@pytest.fixture(scope="module")
+def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[prom.Pushgateway]:
+    with prom.pushgateway(tmp_path_factory.mktemp("pushgateway")) as gw:
+        yield gw
+
+
+def test_summary_registry_mirrors_summary_json() -> None:
+    summary = summary_of(make_records(), run_id="run-42")
+    samples = registry_samples(build_summary_registry(summary))
+    latency = summary["latency"]
+    for name, key in (("slm_run_ttft_seconds", "ttft_ms"), ("slm_run_e2e_latency_seconds", "e2e_ms")):
+        for quantile, stat in (("0.5", "p50"), ("0.9", "p90"), ("0.95", "p95"), ("0.99", "p99")):
+            assert get(samples, name, **LABELS, quantile=quantile) == pytest.approx(latency[key][stat] / 1000)
+    assert get(samples, "slm_run_tpot_seconds", **LABELS, quantile="0.95") == pytest.approx(
+        latency["tpot_ms"]["p95"] / 1000
+    )
+    assert get(samples, "slm_run_requests_per_second", **LABELS) == pytest.approx(
+        summary["throughput"]["requests_per_s"]
+    )
+    assert get(samples, "slm_run_output_tokens_per_second", **LABELS) == pytest.approx(
+        summary["throughput"]["output_tokens_per_s"]
+    )
+    assert get(samples, "slm_run_slo_attainment_ratio", **LABELS) == pytest.approx(
+        summary["goodput"]["slo_attainment"]
+    )
+    assert get(samples, "slm_run_error_ratio", **LABELS) == pytest.approx(12 / 240)
+    assert get(samples, "slm_run_requests", **LABELS, outcome="ok", kind="none") == 228
+    assert get(samples, "slm_run_requests", **LABELS, outcome="error", kind="timeout_total") == 6
+    assert get(samples, "slm_run_requests", **LABELS, outcome="error", kind="reset") == 0
+    assert (
+        get(samples, "slm_run_concurrency_requests", **LABELS, stat="peak") == summary["concurrency"]["peak"]
+    )
+    assert get(samples, "slm_run_timestamp_seconds", **LABELS) == summary["run"]["ended_at"]
+    assert get(samples, "slm_run_info", run_id="run-42", version=__version__, **LABELS) == 1
+    # No cost or energy in this summary: those gauges are left out, never pushed as 0.
+    assert not any(name.startswith(("slm_cost", "slm_energy")) for name, _ in samples)
+
+
+def test_summary_registry_leaves_out_statistics_without_samples() -> None:
+    summary = summary_of(make_records())
+    summary["latency"]["tpot_ms"] = dict.fromkeys(summary["latency"]["tpot_ms"])  # no sample at all
+    summary["extra"] = {"cost": {"per_query_usd": 0.0021}, "energy": {"per_output_token_j": 0.35}}
+    samples = registry_samples(build_summary_registry(summary))
+    assert not any(name == "slm_run_tpot_seconds" for name, _ in samples)
+    assert get(samples, "slm_cost_per_query_usd", **LABELS) == pytest.approx(0.0021)
+    assert get(samples, "slm_energy_per_output_token_joules", **LABELS) == pytest.approx(0.35)
+    assert not any(name == "slm_cost_per_1m_output_tokens_usd" for name, _ in samples)
+
+
+def test_golden_gate_and_drift_registries() -> None:
+    target = {"model": "m", "endpoint": "ep"}
+    golden = registry_samples(
+        build_golden_registry(
+            "g-1", "m", "ep", [GoldenSetScore("qa", 0.75, 30, 9, 1, baseline_accuracy=0.8)], ended_at=123.0
+        )
+    )
+    assert get(golden, "slm_golden_accuracy_ratio", **target, golden_set="qa") == 0.75
+    assert get(golden, "slm_golden_baseline_accuracy_ratio", **target, golden_set="qa") == 0.8
+    for result, n in (("correct", 30), ("incorrect", 9), ("error", 1)):
+        assert get(golden, "slm_golden_items_total", **target, golden_set="qa", result=result) == n
+    assert get(golden, "slm_golden_timestamp_seconds", **target) == 123.0
+    assert get(golden, "slm_run_info", run_id="g-1", scenario="", version=__version__, **target) == 1
+
+    gate = registry_samples(build_gate_registry("k-1", "m", "ep", {"p95_ttft": True, "errors": False}, 124.0))
+    assert get(gate, "slm_gate_passed", **target, gate="p95_ttft") == 1
+    assert get(gate, "slm_gate_passed", **target, gate="errors") == 0
+    assert get(gate, "slm_gate_failed_total", **target) == 1
+
+    drift = registry_samples(
+        build_drift_registry("d-1", "m", "ep", 0.5, True, {"prompt_length": 0.31}, 125.0)
+    )
+    assert get(drift, "slm_drift_share_ratio", **target) == 0.5
+    assert get(drift, "slm_drift_detected", **target) == 1
+    assert get(drift, "slm_drift_feature_score", **target, feature="prompt_length") == 0.31
+
+
+def test_pushgateway_down_is_one_warning_and_false(caplog: pytest.LogCaptureFixture) -> None:
+    url = f"http://127.0.0.1:{prom.free_port()}"  # nothing listens there
+    registry = build_summary_registry(summary_of(make_records(n=20, warmup=0)))
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="harness.publish"):
+        pushed = push_metrics(url, c.JOB_LOAD, run_grouping_key("run-x"), registry)
+    assert pushed is False
+    assert time.monotonic() - started < 5
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    message = warnings[0].getMessage()
+    assert "\n" not in message
+    assert url in message and "slm_harness" in message and "refused" in message.lower()
+
+
+def test_pushed_runs_stay_apart_in_the_pushgateway(pushgateway: prom.Pushgateway) -> None:
+    for run_id, n in (("run-a", 20), ("run-b", 40)):
+        summary = summary_of(make_records(n=n, warmup=0), run_id=run_id)
+        assert push_metrics(
+            pushgateway.url, c.JOB_LOAD, run_grouping_key(run_id), build_summary_registry(summary)
+        )
+    samples = samples_of(pushgateway.metrics_text())
+    requests = {
+        dict(labels)["run_id"]: v
+        for (name, labels), v in samples.items()
+        if name == "slm_run_requests" and dict(labels).get("outcome") == "ok"
+    }
+    assert requests == {"run-a": 19, "run-b": 38}
+    grouped = [dict(labels) for (name, labels) in samples if name == "slm_run_info"]
+    assert {(g["job"], g["run_id"]) for g in grouped} == {("slm_harness", "run-a"), ("slm_harness", "run-b")}
+
+
+def test_support_module_stops_what_it_starts(tmp_path: Path) -> None:
+    with prom.pushgateway(tmp_path) as gw:
+        assert "pushgateway_build_info" in gw.metrics_text()
+    with pytest.raises(httpx.ConnectError):
+        gw.metrics_text()
