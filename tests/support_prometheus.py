@@ -138,6 +138,10 @@ class Prometheus:
     def rules(self) -> list[dict[str, Any]]:
         return list(self._api("rules", {})["groups"])
 
+    def wait_until_scraped(self, job: str, timeout_s: float = 30.0) -> None:
+        """Wait for a successful scrape of ``job``: Prometheus applies new targets only every 5 s."""
+        assert self.wait_for(f'up{{job="{job}"}} == 1', timeout_s), f"Prometheus never scraped {job}"
+
     def wait_for(self, expr: str, timeout_s: float = 30.0) -> list[dict[str, Any]]:
         """Poll an instant query until it returns at least one series."""
         deadline = time.monotonic() + timeout_s

@@ -54,7 +54,7 @@ def _run_fleet(tmp_path: Path, spec: dict, workers: int, kill_one_after_s: float
         for p in procs[1:] if kill_one_after_s is not None else procs:
             p.wait(timeout=30)
     finally:
-        for p in procs + [master]:
+        for p in [*procs, master]:
             if p.poll() is None:
                 p.kill()
     return Path(out.strip().splitlines()[-1])

@@ -27,7 +27,7 @@ def test_iso_week_facts() -> None:
         IsoWeek.parse("2025-W53")
     with pytest.raises(ValueError, match="not an ISO week"):
         IsoWeek.parse("2025-03")
-    stamps = pd.Series(pd.to_datetime(["2024-12-29T23:59:59Z", "2024-12-30T00:00:00Z", "2027-01-03T12:00Z"]))
+    stamps = pd.Series(pd.to_datetime(["2024-12-29T23:59:59Z", "2024-12-30T00:00:00Z", "2027-01-03T12:00:00Z"]))
     assert week_labels(stamps).tolist() == ["2024-W52", "2025-W01", "2026-W53"]
 
 

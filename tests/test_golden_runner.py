@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from pathlib import Path
@@ -27,14 +28,25 @@ QUICK_RETRY = RetryPolicy(max_attempts=3, backoff_s=0.01)
 def small_set(folder: Path, n: int = 12) -> GoldenSet:
     path = folder / "tiny.jsonl"
     items = [
-        {"id": f"t{i}", "messages": [{"role": "user", "content": f"Question {i}?"}], "expected": f"answer {i}", "tags": [f"g{i % 3}"]}
+        {
+            "id": f"t{i}",
+            "messages": [{"role": "user", "content": f"Question {i}?"}],
+            "expected": f"answer {i}",
+            "tags": [f"g{i % 3}"],
+        }
         for i in range(n)
     ]
     path.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
     return load_set(path)
 
 
-def ask(golden_sets: list[GoldenSet], policy: RetryPolicy = QUICK_RETRY, concurrency: int = 8, stream: bool = False, **sim: object):
+def ask(
+    golden_sets: list[GoldenSet],
+    policy: RetryPolicy = QUICK_RETRY,
+    concurrency: int = 8,
+    stream: bool = False,
+    **sim: object,
+):
     files = tuple(str(s.path) for s in golden_sets)
     with SimProcess(SimConfig(golden_files=files, **{**FAST, **sim})) as server:  # type: ignore[arg-type]
         settings = EndpointSettings(base_url=server.base_url, model="sim-model", stream=stream)
@@ -70,7 +82,12 @@ def test_all_shipped_sets_score_perfectly_when_the_server_is_always_right() -> N
     golden_sets = load_sets([GOLDEN_DIR])
     output = ask(golden_sets, concurrency=16)
     section = golden_section(results_frame(output.rows))
-    assert (section["items"], section["scored"], section["correct"], section["transport_errors"]) == (227, 227, 227, 0)
+    assert (section["items"], section["scored"], section["correct"], section["transport_errors"]) == (
+        227,
+        227,
+        227,
+        0,
+    )
     assert section["ci_low"] == pytest.approx(227 / (227 + 1.959964**2), abs=1e-6)
     assert {name: block["accuracy"] for name, block in section["sets"].items()} == {
         "ledgerly_faq": 1.0,
@@ -89,15 +106,25 @@ def test_wrong_answers_are_scored_wrong_at_the_simulated_rate() -> None:
     assert (wrong["output"] != wrong["expected"].map(json.loads)).all() and (wrong["score"] == 0.0).all()
 
 
-def test_transport_failures_are_retried_until_answered(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("stream", "faults", "kinds"),
+    [
+        (False, {"error_rate": 0.25}, {"http_5xx"}),
+        (True, {"truncate_rate": 0.15, "reset_rate": 0.15}, {"truncated", "reset"}),
+    ],
+)
+def test_transport_failures_are_retried_until_answered(
+    tmp_path: Path, stream: bool, faults: dict[str, float], kinds: set[str]
+) -> None:
     golden_set = small_set(tmp_path, 40)
-    output = ask([golden_set], policy=RetryPolicy(max_attempts=8, backoff_s=0.01), error_rate=0.25, seed=5)
+    policy = RetryPolicy(max_attempts=8, backoff_s=0.01)
+    output = ask([golden_set], policy=policy, stream=stream, seed=5, **faults)
     rows = results_frame(output.rows)
     assert rows["error_kind"].isna().all() and rows["correct"].all()
     assert len(output.records) == rows["attempts"].sum() > 40
     failed = [r for r in output.records if not r.ok]
-    assert all(r.error_kind == "http_5xx" for r in failed)
-    assert 0.1 < len(failed) / len(output.records) < 0.4
+    assert {r.error_kind for r in failed} == kinds
+    assert 0.1 < len(failed) / len(output.records) < 0.45
 
 
 def test_items_the_endpoint_never_answers_are_reported_apart_and_never_scored(tmp_path: Path) -> None:
@@ -113,7 +140,9 @@ def test_items_the_endpoint_never_answers_are_reported_apart_and_never_scored(tm
 
 def test_rate_limits_wait_for_retry_after(tmp_path: Path) -> None:
     golden_set = small_set(tmp_path, 10)
-    output = ask([golden_set], policy=RetryPolicy(max_attempts=6, backoff_s=0.01), rate_limit_rate=0.5, seed=2)
+    output = ask(
+        [golden_set], policy=RetryPolicy(max_attempts=6, backoff_s=0.01), rate_limit_rate=0.5, seed=2
+    )
     assert results_frame(output.rows)["correct"].all()
     by_item: dict[str, list] = {}
     for record in output.records:
@@ -121,7 +150,7 @@ def test_rate_limits_wait_for_retry_after(tmp_path: Path) -> None:
     waits = [
         later.sent_at - earlier.sent_at
         for attempts in by_item.values()
-        for earlier, later in zip(attempts, attempts[1:], strict=False)
+        for earlier, later in itertools.pairwise(attempts)
         if earlier.error_kind == "http_429"
     ]
     assert waits and min(waits) >= 1.0  # the simulator sends Retry-After: 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from harness.golden.json_schema import schema_problem, violation
@@ -14,13 +16,17 @@ LABELS = ("billing", "billing_dispute", "refund", "account_access", "how_to")
 def test_exact_strips_whitespace_only_and_accepts_alternatives() -> None:
     assert score("exact", "Frankfurt", "  Frankfurt\n", NONE) == 1.0
     assert score("exact", "Frankfurt", "frankfurt", NONE) == 0.0
-    assert score("exact", "Frankfurt", "Frankfurt am Main", ScorerOptions(accept=("Frankfurt am Main",))) == 1.0
+    assert (
+        score("exact", "Frankfurt", "Frankfurt am Main", ScorerOptions(accept=("Frankfurt am Main",))) == 1.0
+    )
 
 
 def test_normalized_ignores_case_punctuation_articles_and_spacing() -> None:
     assert normalize("  The Thirty-Day  window!") == "thirty day window"
     assert score("normalized", "Net 30", "net 30.", NONE) == 1.0
-    assert score("normalized", "Discover", "The Discover card", ScorerOptions(accept=("Discover card",))) == 1.0
+    assert (
+        score("normalized", "Discover", "The Discover card", ScorerOptions(accept=("Discover card",))) == 1.0
+    )
     assert score("normalized", "Discover", "Discover and Visa", NONE) == 0.0
 
 
@@ -88,18 +94,27 @@ def test_numeric_tolerances() -> None:
     assert score("numeric", 79, "seventy-nine", NONE) == 0.0
 
 
-INVOICE = {"invoice_number": "NP-88213", "vendor": "Northgate Packaging Ltd", "total": 134.4, "currency": "GBP"}
+INVOICE = {
+    "invoice_number": "NP-88213",
+    "vendor": "Northgate Packaging Ltd",
+    "total": 134.4,
+    "currency": "GBP",
+}
 SCHEMA = {
     "type": "object",
     "required": ["invoice_number", "total", "currency"],
-    "properties": {"total": {"type": "number", "minimum": 0}, "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}},
+    "properties": {
+        "total": {"type": "number", "minimum": 0},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+    },
 }
 
 
 def test_json_gives_partial_credit_per_field() -> None:
-    fenced = '```json\n{"invoice_number": "NP-88213", "vendor": "northgate  packaging ltd", "total": 134.40, "currency": "GBP"}\n```'
+    answer = {**INVOICE, "vendor": "northgate  packaging ltd", "total": 134.40}
+    fenced = f"```json\n{json.dumps(answer)}\n```"
     assert score("json", INVOICE, fenced, NONE) == 1.0
-    wrong_total = '{"invoice_number": "NP-88213", "vendor": "Northgate Packaging Ltd", "total": 112.0, "currency": "GBP"}'
+    wrong_total = json.dumps({**INVOICE, "total": 112.0})
     assert score("json", INVOICE, wrong_total, NONE) == 0.75
     chatty = 'Here you go: {"invoice_number": "NP-88213", "total": 134.4} Hope this helps!'
     assert score("json", INVOICE, chatty, NONE) == 0.5
@@ -107,13 +122,20 @@ def test_json_gives_partial_credit_per_field() -> None:
 
 
 def test_json_schema_breach_scores_zero_and_fields_select_what_counts() -> None:
-    lower_currency = '{"invoice_number": "NP-88213", "vendor": "Northgate Packaging Ltd", "total": 134.4, "currency": "gbp"}'
+    lower_currency = json.dumps({**INVOICE, "currency": "gbp"})
     assert score("json", INVOICE, lower_currency, NONE) == 1.0  # strings compare case-folded
-    assert score("json", INVOICE, lower_currency, ScorerOptions(schema=SCHEMA)) == 0.0  # but the schema says A-Z
+    assert (
+        score("json", INVOICE, lower_currency, ScorerOptions(schema=SCHEMA)) == 0.0
+    )  # but the schema says A-Z
     only_total = ScorerOptions(fields=("total",))
     assert score("json", INVOICE, '{"total": 134.4, "vendor": "someone else"}', only_total) == 1.0
     nested = ScorerOptions(fields=("customer.email",))
-    assert score("json", {"customer": {"email": "a@b.example"}}, '{"customer": {"email": "A@B.example"}}', nested) == 1.0
+    assert (
+        score(
+            "json", {"customer": {"email": "a@b.example"}}, '{"customer": {"email": "A@B.example"}}', nested
+        )
+        == 1.0
+    )
     assert score("json", {"order_id": None}, '{"order_id": null}', NONE) == 1.0
     assert score("json", {"order_id": None}, '{"order_id": "LG-1"}', NONE) == 0.0
     assert score("json", {"paid": True}, '{"paid": 1}', NONE) == 0.0  # true is not 1
@@ -125,7 +147,14 @@ def test_json_schema_subset_reports_the_first_breach_and_refuses_unknown_keyword
     assert violation({"a": 1}, {"type": "object", "properties": {}, "additionalProperties": False}) == (
         "$ has unexpected field(s) a"
     )
-    assert violation([1, "x"], {"type": "array", "items": {"type": "integer"}}) == "$[1] is not of type integer"
+    assert (
+        violation([1, "x"], {"type": "array", "items": {"type": "integer"}}) == "$[1] is not of type integer"
+    )
     assert violation({"o": None}, {"properties": {"o": {"type": ["string", "null"]}}}) is None
-    assert schema_problem({"type": "string", "format": "email"}) == "schema uses unsupported keyword(s) format"
-    assert schema_problem({"properties": {"x": {"type": "text"}}}) == "schema.properties.x has unknown type(s) ['text']"
+    assert (
+        schema_problem({"type": "string", "format": "email"}) == "schema uses unsupported keyword(s) format"
+    )
+    assert (
+        schema_problem({"properties": {"x": {"type": "text"}}})
+        == "schema.properties.x has unknown type(s) ['text']"
+    )

@@ -15,7 +15,9 @@ from tests.support.vllm_env import vllm_spec
 
 def python_server(code: str, timeout_s: float = 120.0) -> ServerSpec:
     """A 'server' that is a Python one-liner (extra arguments land in its sys.argv, ignored)."""
-    return ServerSpec(kind="vllm", model="unused", command=[sys.executable, "-c", code], startup_timeout_s=timeout_s)
+    return ServerSpec(
+        kind="vllm", model="unused", command=[sys.executable, "-c", code], startup_timeout_s=timeout_s
+    )
 
 
 def test_missing_program_names_it() -> None:
@@ -28,7 +30,9 @@ def test_missing_program_names_it() -> None:
 
 
 def test_early_exit_reports_code_last_line_and_keeps_the_log(tmp_path: Path) -> None:
-    code = "import sys; print('loading model'); print('ValueError: no such model: m', flush=True); sys.exit(3)"
+    code = (
+        "import sys; print('loading model'); print('ValueError: no such model: m', flush=True); sys.exit(3)"
+    )
     server = LaunchedServer(python_server(code), tmp_path)
     started = time.monotonic()
     with pytest.raises(LaunchError) as caught:
@@ -36,7 +40,8 @@ def test_early_exit_reports_code_last_line_and_keeps_the_log(tmp_path: Path) -> 
     elapsed = time.monotonic() - started
     error = caught.value
     assert str(error) == (
-        f"vllm server exited with code 3 before it was ready: ValueError: no such model: m (log: {tmp_path}/vllm-server.log)"
+        "vllm server exited with code 3 before it was ready: ValueError: no such model: m"
+        f" (log: {tmp_path}/vllm-server.log)"
     )
     assert error.log_tail == ["loading model", "ValueError: no such model: m"]
     assert error.log_path == tmp_path / "vllm-server.log"
@@ -45,11 +50,28 @@ def test_early_exit_reports_code_last_line_and_keeps_the_log(tmp_path: Path) -> 
 
 
 def test_timeout_stops_the_process_and_keeps_the_temporary_log() -> None:
-    server = LaunchedServer(python_server("import time; print('stuck', flush=True); time.sleep(600)", 1.5))
+    code = "import os, time; print(os.getpid(), flush=True); time.sleep(600)"
+    server = LaunchedServer(python_server(code, timeout_s=1.5))
     with pytest.raises(LaunchError) as caught:
         server.start()
-    pid = caught.value.log_path and server.argv and server  # the server object still knows its log
-    assert pid is not None
-    assert str(caught.value).startswith("vllm server not healthy after 1.5 s: stuck (log: ")
-    assert caught.value.log_path is not None and caught.value.log_path.read_text() == "stuck\n"
+    error = caught.value
+    assert error.log_path is not None and error.log_path.is_file()
+    pid = int(error.log_path.read_text())
+    assert str(error) == f"vllm server not healthy after 1.5 s: {pid} (log: {error.log_path})"
+    assert not running(pid)
     assert server.pid is None
+
+
+@pytest.mark.vllm
+def test_vllm_with_a_bad_model_path_fails_with_its_own_reason(tmp_path: Path) -> None:
+    spec = vllm_spec(model=Path("/nonexistent/tiny-model"))
+    started = time.monotonic()
+    with pytest.raises(LaunchError) as caught:
+        LaunchedServer(spec, tmp_path).start()
+    elapsed = time.monotonic() - started
+    message = str(caught.value)
+    assert message.startswith("vllm server exited with code 1 before it was ready: ")
+    assert "/nonexistent/tiny-model" in message and "\n" not in message
+    assert len(caught.value.log_tail) == 20
+    assert any("Traceback" in line or "Error" in line for line in caught.value.log_tail)
+    assert elapsed < spec.startup_timeout_s / 2, f"took {elapsed:.0f} s: the exit went unnoticed"

@@ -39,7 +39,16 @@ def test_vllm_serve_takes_the_model_as_its_positional_argument() -> None:
 
 def test_llamacpp_default_command_is_llama_server_with_a_model_file() -> None:
     spec = ServerSpec(kind="llamacpp", model="tiny.gguf", args=["--metrics"])
-    assert spec.argv(8080) == ["llama-server", "-m", "tiny.gguf", "--host", "127.0.0.1", "--port", "8080", "--metrics"]
+    assert spec.argv(8080) == [
+        "llama-server",
+        "-m",
+        "tiny.gguf",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "8080",
+        "--metrics",
+    ]
 
 
 @pytest.mark.parametrize(

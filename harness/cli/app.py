@@ -20,6 +20,7 @@ app = typer.Typer(
 app.command("run")(loadtest.run)
 app.command("report")(loadtest.report)
 app.command("worker")(loadtest.worker)
+app.command("locustfile")(loadtest.locustfile)
 app.command(
     "sim",
     add_help_option=False,

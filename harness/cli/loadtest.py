@@ -92,3 +92,10 @@ def worker(
     from harness.jobs.worker import run_worker
 
     raise typer.Exit(run_worker(master_host, master_port))
+
+
+def locustfile() -> None:
+    """Print the path of the harness locustfile, for the plain `locust` command and its web UI."""
+    from harness.jobs import locustfile as module
+
+    print(module.__file__)

@@ -37,8 +37,8 @@ SCHEMA = pa.schema(
         ("n_in", pa.int64()),
         ("n_out", pa.int64()),
         ("error_kind", pa.string()),
-        ("error_detail", pa.string()),
         ("attempts", pa.int64()),
+        ("error_detail", pa.string()),
         ("round", pa.int64()),
     ]
 )
@@ -63,8 +63,8 @@ def result_row(item: GoldenItem, answer: Answer, round_index: int = 0) -> dict[s
         "n_in": answer.n_in,
         "n_out": answer.n_out,
         "error_kind": answer.error_kind if answer.transport_failed else None,
-        "error_detail": answer.error_detail if answer.transport_failed else None,
         "attempts": answer.attempts,
+        "error_detail": answer.error_detail if answer.transport_failed else None,
         "round": round_index,
     }
 

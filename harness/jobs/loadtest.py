@@ -208,38 +208,65 @@ def _finish(
     driver: DriverResult | None,
     failure: str | None,
 ) -> dict[str, Any]:
-    """Summarise what was recorded and write summary.json and report.html."""
-    records = read_records(run_dir)
-    run_start = started if driver is None else driver.started_at
-    ended = time.time() if driver is None else driver.ended_at
-    load = scenario.load
-    window_start = run_start + load.warmup_s
-    window_end = min(run_start + load.duration_s - load.cooldown_s, ended)
     partial_reason = failure
     if driver is not None and driver.interrupted_by:
         partial_reason = f"interrupted by {driver.interrupted_by}"
+    return finish_run(
+        run_dir,
+        scenario,
+        RunFacts(
+            model=model,
+            endpoint=endpoint,
+            run_start=started if driver is None else driver.started_at,
+            ended_at=time.time() if driver is None else driver.ended_at,
+            partial_reason=partial_reason,
+            stop_reason=driver.stop_reason if driver else "failed",
+            fleet=driver.fleet if driver is not None else None,
+        ),
+    )
+
+
+@dataclass
+class RunFacts:
+    """What a finished (or cut-short) run knows beyond its records."""
+
+    model: str
+    endpoint: str
+    run_start: float
+    ended_at: float
+    partial_reason: str | None = None
+    stop_reason: str = "duration"
+    fleet: dict[str, Any] | None = None
+
+
+def finish_run(run_dir: Path, scenario: Scenario, facts: RunFacts) -> dict[str, Any]:
+    """Summarise what was recorded and write summary.json and report.html."""
+    records = read_records(run_dir)
+    load = scenario.load
+    window_start = facts.run_start + load.warmup_s
+    window_end = min(facts.run_start + load.duration_s - load.cooldown_s, facts.ended_at)
     meta = RunMeta(
         run_id=run_dir.name,
         scenario=scenario.name,
-        model=model,
-        endpoint=endpoint,
+        model=facts.model,
+        endpoint=facts.endpoint,
         api=scenario.endpoint.api if scenario.endpoint is not None else "chat",
-        started_at=run_start,
-        ended_at=ended,
+        started_at=facts.run_start,
+        ended_at=facts.ended_at,
         window_start=window_start,
         window_end=max(window_end, window_start),
         slo_ttft_ms=scenario.slo.ttft_ms if scenario.slo else None,
         slo_tpot_ms=scenario.slo.tpot_ms if scenario.slo else None,
         slo_e2e_ms=scenario.slo.e2e_ms if scenario.slo else None,
-        partial=partial_reason is not None,
-        partial_reason=partial_reason,
+        partial=facts.partial_reason is not None,
+        partial_reason=facts.partial_reason,
         load_profile=describe_profile(scenario),
-        workers=len(driver.fleet["workers"]) if driver is not None and driver.fleet else 1,
-        extra={"stop_reason": driver.stop_reason if driver else "failed"},
+        workers=len(facts.fleet["workers"]) if facts.fleet else 1,
+        extra={"stop_reason": facts.stop_reason},
     )
     summary = summarize(records, meta)
-    if driver is not None and driver.fleet is not None:
-        summary["workers"] = driver.fleet
+    if facts.fleet is not None:
+        summary["workers"] = facts.fleet
     (run_dir / rundir.SUMMARY_FILE).write_text(json.dumps(summary, indent=2, allow_nan=False))
     from harness.report import write_report
 

@@ -70,6 +70,7 @@ class LaunchedServer:
         """Start the process and wait until it is healthy; `model_id` is then the served model name."""
         program = self.argv[0]
         if shutil.which(program) is None:
+            self.stop()
             raise LaunchError(
                 f"{self.spec.kind} server program {program!r} not found: install it or set the server command"
             )

@@ -31,10 +31,8 @@ def arrivals(
         return
     index, count = share()
     rng = np.random.default_rng([seed, index])
-    if arrival == "constant":
-        t = start + index / rate_rps
-    else:
-        t = start + rng.exponential(count / rate_rps)
+    first = index / rate_rps if arrival == "constant" else rng.exponential(count / rate_rps)
+    t = start + first
     while t < end:
         yield t
         _, count = share()

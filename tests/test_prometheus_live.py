@@ -1,0 +1,174 @@
+"""Real Prometheus scraping the live exporter and a real Pushgateway holding pushed job results.
+
+Records with known timings are fed to the exporter over a few scrapes while batch results
+(a load-run summary, two golden runs, a gate and a drift report) are pushed through the same
+registries the jobs use. Then every panel query of the load, quality and cost dashboards is
+evaluated through Prometheus' HTTP API, as are the alert rules.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from harness.dashboards import gpu_cost, load, quality
+from harness.publish import (
+    GoldenSetScore,
+    LiveExporter,
+    build_drift_registry,
+    build_gate_registry,
+    build_golden_registry,
+    build_summary_registry,
+    push_metrics,
+    run_grouping_key,
+)
+from harness.publish import catalogue as c
+from tests import support_prometheus as prom
+from tests._dashboards_fixtures import NEEDS_GPU, expand, finite_points, queries
+from tests._publish_fixtures import LABELS, MODEL, SLOS_MS, make_records, summary_of
+
+RUN_ID = "run-live-1"
+BATCHES = 5
+ENDPOINT = LABELS["endpoint"]
+
+
+@dataclass
+class Stack:
+    prometheus: prom.Prometheus
+    summary: dict[str, Any]
+    started: float
+    ended: float
+
+
+def _push_batch_results(url: str, summary: dict[str, Any]) -> None:
+    summary["extra"] = {"cost": {"per_query_usd": 0.0042, "per_1m_output_tokens_usd": 180.0}}
+    assert push_metrics(url, c.JOB_LOAD, run_grouping_key(RUN_ID), build_summary_registry(summary))
+    now = time.time()
+    for run_id, accuracy, ended in (("golden-old", 0.9, now - 3600), ("golden-new", 0.7, now)):
+        scores = [
+            GoldenSetScore(
+                "qa", accuracy, int(accuracy * 50), 50 - int(accuracy * 50), 0, baseline_accuracy=0.8
+            )
+        ]
+        registry = build_golden_registry(run_id, MODEL, ENDPOINT, scores, ended)
+        assert push_metrics(url, c.JOB_GOLDEN, run_grouping_key(run_id), registry)
+    gate = build_gate_registry("gate-1", MODEL, ENDPOINT, {"p95_ttft": False, "error_rate": True}, now)
+    assert push_metrics(url, c.JOB_GATE, run_grouping_key("gate-1"), gate)
+    drift = build_drift_registry(
+        "drift-1", MODEL, ENDPOINT, 0.4, True, {"prompt_length": 0.12, "n_out": 0.31}, now
+    )
+    assert push_metrics(url, c.JOB_DRIFT, run_grouping_key("drift-1"), drift)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    workdir = tmp_path_factory.mktemp("prometheus-live")
+    records = make_records(n=240, warmup=12)
+    summary = summary_of(records, run_id=RUN_ID)
+    with (
+        LiveExporter("127.0.0.1", 0, LABELS) as exporter,
+        prom.pushgateway(workdir) as gateway,
+        prom.prometheus(
+            workdir,
+            [
+                prom.scrape_config("slm_harness", f"127.0.0.1:{exporter.port}"),
+                prom.scrape_config("pushgateway", f"127.0.0.1:{gateway.port}", honor_labels=True),
+            ],
+            rule_files=sorted(prom.RULES_DIR.glob("*.yml")),
+        ) as prometheus,
+    ):
+        prometheus.wait_until_scraped("slm_harness")
+        prometheus.wait_until_scraped("pushgateway")
+        started = time.time()
+        exporter.set_run_info(RUN_ID)
+        exporter.set_slos(**SLOS_MS)
+        exporter.set_active_users(4)
+        _push_batch_results(gateway.url, summary)
+        size = len(records) // BATCHES + 1
+        for i in range(BATCHES):  # several scrapes see the counters grow, so rates have data
+            exporter.set_in_flight(i + 1)
+            for rec in records[i * size : (i + 1) * size]:
+                exporter.observe(rec)
+            time.sleep(1.2)
+        completed = summary["requests"]["completed"]
+        assert prometheus.wait_for(f'slm_requests_total{{outcome="ok"}} == {completed}'), (
+            "last batch not scraped"
+        )
+        assert prometheus.wait_for('slm_golden_accuracy_ratio{run_id="golden-new"}'), "pushes not scraped"
+        time.sleep(2)  # rules evaluate every second: let them see the final state
+        yield Stack(prometheus, summary, started, time.time())
+
+
+@pytest.mark.parametrize(
+    "query",
+    queries(load.DASHBOARD.uid, quality.DASHBOARD.uid, gpu_cost.DASHBOARD.uid, skip=NEEDS_GPU),
+    ids=lambda q: f"{q.dashboard}:{q.panel}:{q.ref}",
+)
+def test_panel_query_returns_data(stack: Stack, query: Any) -> None:
+    matrix = stack.prometheus.query_range(expand(query.expr), stack.started, stack.ended, step=1.0)
+    assert finite_points(matrix) > 0, f"{query.panel}: {query.expr}"
+
+
+def test_pushed_run_is_queryable_with_its_grouping_labels(stack: Stack) -> None:
+    result = stack.prometheus.query(f'slm_run_info{{job="{c.JOB_LOAD}", run_id="{RUN_ID}"}}')
+    pushed = [r["metric"] for r in result if r["metric"].get("instance", "") == ""]
+    assert len(pushed) == 1
+    assert {k: pushed[0][k] for k in ("job", "run_id", "scenario", "model", "endpoint")} == {
+        "job": c.JOB_LOAD,
+        "run_id": RUN_ID,
+        **LABELS,
+    }
+    p95 = stack.prometheus.query(f'slm_run_ttft_seconds{{run_id="{RUN_ID}", quantile="0.95"}}')
+    assert float(p95[0]["value"][1]) == pytest.approx(stack.summary["latency"]["ttft_ms"]["p95"] / 1000)
+
+
+def test_histogram_p95_ttft_agrees_with_summary_within_its_bucket(stack: Stack) -> None:
+    result = stack.prometheus.query(
+        'histogram_quantile(0.95, sum by (le) (slm_ttft_seconds_bucket{job="slm_harness"}))'
+    )
+    from_histogram = float(result[0]["value"][1])
+    exact = stack.summary["latency"]["ttft_ms"]["p95"] / 1000
+    buckets = c.TTFT.buckets
+    assert buckets is not None
+    i = bisect.bisect_left(buckets, exact)
+    low, high = (buckets[i - 1] if i else 0.0), buckets[i]
+    assert low <= from_histogram <= high, (exact, from_histogram, (low, high))
+    assert 0.3 < exact < 1.5  # the records' TTFT tail: a p95 well inside the buckets
+
+
+def test_live_counters_match_the_summary(stack: Stack) -> None:
+    measured = stack.prometheus.query('sum(slm_requests_total{job="slm_harness"})')
+    assert float(measured[0]["value"][1]) == stack.summary["requests"]["total"] == 240
+    goodput = stack.prometheus.query('slm_goodput_requests_total{job="slm_harness"}')
+    assert float(goodput[0]["value"][1]) == stack.summary["goodput"]["meeting"]
+    tokens = stack.prometheus.query('slm_output_tokens_total{job="slm_harness"}')
+    assert float(tokens[0]["value"][1]) == stack.summary["tokens"]["output_total"]
+
+
+def test_quality_panels_show_the_newest_golden_run(stack: Stack) -> None:
+    panel = next(q for q in queries(quality.DASHBOARD.uid) if q.panel == "Accuracy (latest run)")
+    result = stack.prometheus.query(expand(panel.expr))
+    assert [(r["metric"]["run_id"], float(r["value"][1])) for r in result] == [("golden-new", 0.7)]
+
+
+def test_rules_evaluate_and_alerts_fire_on_real_series(stack: Stack) -> None:
+    groups = stack.prometheus.rules()
+    assert {g["name"] for g in groups} == {"slm_harness_recording", "slm_harness_alerts"}
+    unhealthy = [(r["name"], r.get("lastError")) for g in groups for r in g["rules"] if r["health"] != "ok"]
+    assert unhealthy == []
+    states = {
+        r["name"]: (r["state"], r["alerts"]) for g in groups for r in g["rules"] if r["type"] == "alerting"
+    }
+    # p95 TTFT ~0.75 s against a 0.4 s SLO: pending for its 1-minute "for".
+    assert states["SLMTTFTP95OverSLO"][0] == "pending"
+    assert states["SLMTTFTP95OverSLO"][1][0]["labels"]["scenario"] == LABELS["scenario"]
+    # The newest golden run (0.70) is more than 5 points below its 0.80 baseline; the old one is not.
+    assert states["SLMGoldenAccuracyDrop"][0] == "firing"
+    assert [a["labels"]["run_id"] for a in states["SLMGoldenAccuracyDrop"][1]] == ["golden-new"]
+    assert states["SLMDriftDetected"][0] == "firing"
+    assert states["SLMGPUMemoryNearlyFull"][0] == "inactive"
