@@ -21,8 +21,7 @@ from locust.env import Environment
 from harness.config import load_scenario, scenario_to_yaml
 from harness.jobs.endpoint import Target, discover_model
 from harness.jobs.loadtest import RunFacts, build_context, finish_run, users_at
-from harness.load import context
-from harness.load import shapes
+from harness.load import context, shapes
 from harness.load.users import ArrivalUser, LLMUser
 from harness.records import rundir
 from harness.records.store import RecordWriter
