@@ -42,7 +42,9 @@ def ensure_installed() -> None:
             )
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         run_step("apt-get update", ["apt-get", "update"], env=env)
-        run_step("install prometheus", ["apt-get", "install", "-y", "--no-install-recommends", *PACKAGES], env=env)
+        run_step(
+            "install prometheus", ["apt-get", "install", "-y", "--no-install-recommends", *PACKAGES], env=env
+        )
     missing = [b for b in BINARIES if not shutil.which(b)]
     if missing:
         raise RuntimeError(f"apt-get installed {PACKAGES} but {missing} are still not on PATH")
@@ -98,12 +100,15 @@ class Pushgateway:
 def pushgateway(workdir: Path) -> Iterator[Pushgateway]:
     ensure_installed()
     gw = Pushgateway(free_port())
-    argv = ["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{gw.port}"]
+    # Debian's build persists to /var/lib/prometheus by default: keep every test's pushes in memory.
+    argv = ["prometheus-pushgateway", f"--web.listen-address=127.0.0.1:{gw.port}", "--persistence.file="]
     with _process(argv, f"{gw.url}/-/ready", workdir):
         yield gw
 
 
-def scrape_config(job: str, target: str, honor_labels: bool = False, path: str = "/metrics") -> dict[str, Any]:
+def scrape_config(
+    job: str, target: str, honor_labels: bool = False, path: str = "/metrics"
+) -> dict[str, Any]:
     return {
         "job_name": job,
         "honor_labels": honor_labels,
@@ -133,7 +138,13 @@ class Prometheus:
 
     def query_range(self, expr: str, start: float, end: float, step: float = 1.0) -> list[dict[str, Any]]:
         """A range query's result matrix (one entry per series, each with its `values`)."""
-        return list(self._api("query_range", {"query": expr, "start": start, "end": end, "step": step})["result"])
+        return list(
+            self._api("query_range", {"query": expr, "start": start, "end": end, "step": step})["result"]
+        )
+
+    def label_values(self, label: str, selector: str) -> list[str]:
+        """What Grafana's ``label_values(selector, label)`` variable query lists."""
+        return list(self._api(f"label/{label}/values", {"match[]": selector}))
 
     def rules(self) -> list[dict[str, Any]]:
         return list(self._api("rules", {})["groups"])

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from harness.config.errors import ConfigError
 from harness.drift.synth import TOPIC_KEYWORDS
 from tests._drift_fixtures import drift, read_report, week_pair
@@ -17,7 +15,15 @@ def _compare(tmp_path: Path, profile: str, *extra: str) -> tuple[int, object]:
     pair = week_pair(tmp_path / "logs", profile)
     out = tmp_path / "out"
     result = drift(
-        "--reference", pair.reference, "--current", pair.current, "--config", pair.config, "--out", out, *extra
+        "--reference",
+        pair.reference,
+        "--current",
+        pair.current,
+        "--config",
+        pair.config,
+        "--out",
+        out,
+        *extra,
     )
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.stdout.strip().splitlines()[-1] == str(out)
@@ -40,12 +46,13 @@ def test_thirty_percent_longer_outputs_are_named(tmp_path: Path) -> None:
     tokens = report.feature("output_tokens")
     assert tokens["drifted"] and tokens["method"] == "wasserstein" and tokens["threshold"] == 0.1
     assert tokens["score"] > 0.3
-    assert 25 < tokens["change_pct"] < 35
+    # The profile scales every length by 1.3; the weekly means also differ by sampling (~±5 %).
+    assert 22 < tokens["change_pct"] < 40
     assert {"output_tokens", "output_words", "output_chars", "e2e_s"} <= set(report.drifted)
     assert not [name for name in report.drifted if name.startswith("prompt_")]  # prompts did not change
     assert "golden_accuracy" not in report.drifted
     row = next(line for line in report.markdown.splitlines() if line.startswith("| `output_tokens`"))
-    assert re.search(r"mean \d+ → \d+ \(\+(2[5-9]|3[0-4])\.\d %\)", row), row
+    assert re.search(r"mean \d+ → \d+ \(\+[23]\d\.\d %\)", row), row
 
 
 def test_ten_point_accuracy_drop_is_named(tmp_path: Path) -> None:
@@ -53,11 +60,15 @@ def test_ten_point_accuracy_drop_is_named(tmp_path: Path) -> None:
     accuracy = report.feature("golden_accuracy")
     assert report.drifted == ["golden_accuracy"]  # nothing else moved
     assert accuracy["method"] == "two-proportion z-test" and accuracy["threshold"] == 0.01
-    assert accuracy["score"] < 1e-4  # p-value
+    assert accuracy["score"] < 0.001  # p-value
+    # 90 % -> 80 % in the generator; ~500 graded requests a week add a few points of noise.
     assert -14 < accuracy["change_points"] < -6
-    assert 0.87 < accuracy["reference_mean"] < 0.93 and 0.77 < accuracy["current_mean"] < 0.83
+    assert 0.85 < accuracy["reference_mean"] < 0.95 and 0.75 < accuracy["current_mean"] < 0.85
     assert accuracy["n_reference"] > 400 and accuracy["n_current"] > 400  # a quarter of requests are graded
-    assert re.search(r"Golden accuracy fell \d+\.\d points \(\d+\.\d% → \d+\.\d%, p < 0\.001; significant\)", report.markdown)
+    assert re.search(
+        r"Golden accuracy fell \d+\.\d points \(\d+\.\d% → \d+\.\d%, p < 0\.001; significant\)",
+        report.markdown,
+    )
     assert "graded = incorrect" in report.markdown  # where: answers graded incorrect, with their prompts
 
 
@@ -71,7 +82,11 @@ def test_topic_mix_shift_is_found_without_a_topic_label(tmp_path: Path) -> None:
     assert {"prompt_chars", "prompt_words", "prompt_nonletter_share"} <= set(report.drifted)
     section = report.markdown.split("## Where traffic moved")[1].split("\n## ")[0]
     assert "**`prompt_kw_billing`** — prompt_kw_billing = yes" in section
-    examples = [line[2:] for line in section.split("**`prompt_kw_billing`**")[1].split("**`")[0].splitlines() if line.startswith("> ")]
+    examples = [
+        line[2:]
+        for line in section.split("**`prompt_kw_billing`**")[1].split("**`")[0].splitlines()
+        if line.startswith("> ")
+    ]
     assert len(examples) == 3
     words = TOPIC_KEYWORDS["billing"]
     assert all(any(w in example.lower() for w in words) for example in examples), examples
@@ -93,8 +108,7 @@ def test_usage_mistakes_are_one_line_errors(tmp_path: Path) -> None:
     assert "--profile: '3=slower': no week 1..2" in str(bad_profile.exception)
 
 
-@pytest.mark.parametrize("profile", ["slower"])
-def test_latency_profile_moves_only_latency(tmp_path: Path, profile: str) -> None:
-    _, report = _compare(tmp_path, profile)
+def test_thirty_percent_slower_moves_only_latency(tmp_path: Path) -> None:
+    _, report = _compare(tmp_path, "slower")
     assert set(report.drifted) == {"ttft_s", "tpot_s", "e2e_s"}
     assert 25 < report.feature("tpot_s")["change_pct"] < 35

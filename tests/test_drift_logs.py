@@ -18,7 +18,9 @@ from harness.drift.sources import load_source
 CHAT_RESPONSE = {
     "id": "chatcmpl-1",
     "object": "chat.completion",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Refund sent."}, "finish_reason": "stop"}],
+    "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "Refund sent."}, "finish_reason": "stop"}
+    ],
     "usage": {"prompt_tokens": 31, "completion_tokens": 5, "total_tokens": 36},
 }
 
@@ -144,7 +146,10 @@ def test_half_invalid_still_reads_and_gz_folders_are_found(tmp_path: Path) -> No
     sample = load_source([folder], "--current")
     assert list(sample.frame["output"]) == ["It is on its way.", "zipped"]
     assert (sample.quality.lines, sample.quality.invalid) == (3, 1)
-    assert str(sample.quality.issues[0]) == f"{folder / 'a.jsonl'}:2: (line): is not valid JSON (Expecting property name enclosed in double quotes)"
+    assert str(sample.quality.issues[0]) == (
+        f"{folder / 'a.jsonl'}:2: (line): "
+        "is not valid JSON (Expecting property name enclosed in double quotes)"
+    )
 
 
 def test_sources_without_requests_are_one_line_errors(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def test_descriptors_count_characters_words_sentences_and_non_letters() -> None:
 
 def test_descriptors_match_a_plain_python_count_on_many_texts() -> None:
     rng = np.random.default_rng(3)
-    alphabet = list("abcdeé ß.!?,;0123 \n\t") + ["😀"]
+    alphabet = [*"abcdeé ß.!?,;0123 \n\t", "😀"]
     texts = ["".join(rng.choice(alphabet, size=rng.integers(0, 80))) for _ in range(25_000)]
     d = text_descriptors(pd.Series(texts), "t")
     for i in rng.choice(len(texts), size=300, replace=False):
@@ -53,7 +53,9 @@ def test_descriptors_match_a_plain_python_count_on_many_texts() -> None:
         letters = sum(c.isalpha() for c in visible)
         assert d["t_chars"][i] == len(text)
         assert d["t_words"][i] == len(text.split())
-        assert d["t_nonletter_share"][i] == pytest.approx((len(visible) - letters) / len(visible) if visible else 0)
+        assert d["t_nonletter_share"][i] == pytest.approx(
+            (len(visible) - letters) / len(visible) if visible else 0
+        )
 
 
 def test_keyword_groups_match_whole_words_in_any_case() -> None:
@@ -88,7 +90,10 @@ def test_configured_features_are_added_per_text(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("regexes:\n  - {name: bad, pattern: '(unclosed'}\n", "regexes[0].pattern: is not a valid regular expression"),
+        (
+            "regexes:\n  - {name: bad, pattern: '(unclosed'}\n",
+            "regexes[0].pattern: is not a valid regular expression",
+        ),
         ("keywords:\n  - {name: Billing!, words: [x]}\n", "keywords[0].name:"),
         ("thresholds: {numeric: -1}\n", "thresholds.numeric: must be greater than 0"),
         ("thresold: {numeric: 0.2}\n", "thresold: is not a known field — fix: did you mean 'thresholds'?"),

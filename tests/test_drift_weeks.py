@@ -27,7 +27,9 @@ def test_iso_week_facts() -> None:
         IsoWeek.parse("2025-W53")
     with pytest.raises(ValueError, match="not an ISO week"):
         IsoWeek.parse("2025-03")
-    stamps = pd.Series(pd.to_datetime(["2024-12-29T23:59:59Z", "2024-12-30T00:00:00Z", "2027-01-03T12:00:00Z"]))
+    stamps = pd.Series(
+        pd.to_datetime(["2024-12-29T23:59:59Z", "2024-12-30T00:00:00Z", "2027-01-03T12:00:00Z"])
+    )
     assert week_labels(stamps).tolist() == ["2024-W52", "2025-W01", "2026-W53"]
 
 
@@ -41,7 +43,9 @@ def test_choice_rules() -> None:
     assert (pinned.reference, pinned.current) == (IsoWeek(2024, 51), IsoWeek(2025, 1))
     with pytest.raises(ConfigError, match=r"--current-week: 2025-W02 is not over as of 2025-01-08"):
         choose_weeks(labels, as_of, current=IsoWeek(2025, 2))
-    with pytest.raises(ConfigError, match=r"--reference-week: no logs in the week before 2024-W51 \(2024-W50\)"):
+    with pytest.raises(
+        ConfigError, match=r"--reference-week: no logs in the week before 2024-W51 \(2024-W50\)"
+    ):
         choose_weeks(labels, as_of, current=IsoWeek(2024, 51))
     with pytest.raises(ConfigError, match="no complete ISO week"):
         choose_weeks(pd.Series(["2025-W02"]), as_of)
@@ -64,7 +68,13 @@ def test_weekly_mode_across_new_year_leaves_out_the_running_week(tmp_path: Path)
     assert (report["reference"]["rows"], report["current"]["rows"]) == (300, 300)
     assert report["reference"]["start"] >= "2024-12-23" and report["reference"]["end"] < "2024-12-30"
     assert report["current"]["start"] >= "2024-12-30" and report["current"]["end"] < "2025-01-06"
-    assert [w["week"] for w in report["weekly_trend"]] == ["2024-W49", "2024-W50", "2024-W51", "2024-W52", "2025-W01"]
+    assert [w["week"] for w in report["weekly_trend"]] == [
+        "2024-W49",
+        "2024-W50",
+        "2024-W51",
+        "2024-W52",
+        "2025-W01",
+    ]
     assert all(w["requests"] == 300 for w in report["weekly_trend"])
     assert "left out 2025-W02: not over as of 2025-01-08 12:00 UTC" in report["notes"]
 

@@ -17,12 +17,10 @@ from typing import Any
 import pytest
 
 from harness.dashboards import gpu_cost, load, quality
+from harness.golden.metrics import golden_samples, registry_from_samples
 from harness.publish import (
-    GoldenSetScore,
     LiveExporter,
     build_drift_registry,
-    build_gate_registry,
-    build_golden_registry,
     build_summary_registry,
     push_metrics,
     run_grouping_key,
@@ -49,16 +47,24 @@ def _push_batch_results(url: str, summary: dict[str, Any]) -> None:
     summary["extra"] = {"cost": {"per_query_usd": 0.0042, "per_1m_output_tokens_usd": 180.0}}
     assert push_metrics(url, c.JOB_LOAD, run_grouping_key(RUN_ID), build_summary_registry(summary))
     now = time.time()
-    for run_id, accuracy, ended in (("golden-old", 0.9, now - 3600), ("golden-new", 0.7, now)):
-        scores = [
-            GoldenSetScore(
-                "qa", accuracy, int(accuracy * 50), 50 - int(accuracy * 50), 0, baseline_accuracy=0.8
-            )
-        ]
-        registry = build_golden_registry(run_id, MODEL, ENDPOINT, scores, ended)
-        assert push_metrics(url, c.JOB_GOLDEN, run_grouping_key(run_id), registry)
-    gate = build_gate_registry("gate-1", MODEL, ENDPOINT, {"p95_ttft": False, "error_rate": True}, now)
-    assert push_metrics(url, c.JOB_GATE, run_grouping_key("gate-1"), gate)
+    # The golden and gate jobs' own sample builders, as `slm-harness golden run` and `gate` push them.
+    target = {c.MODEL: MODEL, c.ENDPOINT: ENDPOINT}
+    for run_id, correct, ended in (("golden-old", 45, now - 3600), ("golden-new", 35, now)):
+        section = {
+            "sets": {
+                "qa": {"accuracy": correct / 50, "correct": correct, "scored": 50, "transport_errors": 1}
+            }
+        }
+        samples = golden_samples(section, MODEL, ENDPOINT, ended)
+        samples.append((c.GOLDEN_BASELINE_ACCURACY.name, {**target, "golden_set": "qa"}, 0.8))
+        assert push_metrics(url, c.JOB_GOLDEN, run_grouping_key(run_id), registry_from_samples(samples))
+    gate = [
+        (c.GATE_PASSED.name, {**target, "gate": "p95_ttft"}, 0.0),
+        (c.GATE_PASSED.name, {**target, "gate": "error_rate"}, 1.0),
+        (c.GATE_FAILED.name, target, 1.0),
+        (c.GATE_TIMESTAMP.name, target, now),
+    ]
+    assert push_metrics(url, c.JOB_GATE, run_grouping_key("gate-1"), registry_from_samples(gate))
     drift = build_drift_registry(
         "drift-1", MODEL, ENDPOINT, 0.4, True, {"prompt_length": 0.12, "n_out": 0.31}, now
     )
@@ -112,6 +118,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def test_panel_query_returns_data(stack: Stack, query: Any) -> None:
     matrix = stack.prometheus.query_range(expand(query.expr), stack.started, stack.ended, step=1.0)
     assert finite_points(matrix) > 0, f"{query.panel}: {query.expr}"
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [v for d in (load.DASHBOARD, quality.DASHBOARD) for v in d.variables],
+    ids=lambda v: f"{v.name}:{v.selector}",
+)
+def test_template_variable_lists_the_published_values(stack: Stack, variable: Any) -> None:
+    values = stack.prometheus.label_values(variable.source_label or variable.name, variable.selector)
+    expected = {"scenario": LABELS["scenario"], "model": MODEL, "endpoint": ENDPOINT, "golden_set": "qa"}
+    assert values == [expected[variable.name]]
 
 
 def test_pushed_run_is_queryable_with_its_grouping_labels(stack: Stack) -> None:

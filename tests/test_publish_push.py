@@ -13,15 +13,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from harness import __version__
-from harness.publish import (
-    GoldenSetScore,
-    build_drift_registry,
-    build_gate_registry,
-    build_golden_registry,
-    build_summary_registry,
-    push_metrics,
-    run_grouping_key,
-)
+from harness.publish import build_drift_registry, build_summary_registry, push_metrics, run_grouping_key
 from harness.publish import catalogue as c
 from tests import support_prometheus as prom
 from tests._publish_fixtures import LABELS, make_records, summary_of
@@ -94,31 +86,19 @@ def test_summary_registry_leaves_out_statistics_without_samples() -> None:
     assert not any(name == "slm_cost_per_1m_output_tokens_usd" for name, _ in samples)
 
 
-def test_golden_gate_and_drift_registries() -> None:
+def test_drift_registry() -> None:
     target = {"model": "m", "endpoint": "ep"}
-    golden = registry_samples(
-        build_golden_registry(
-            "g-1", "m", "ep", [GoldenSetScore("qa", 0.75, 30, 9, 1, baseline_accuracy=0.8)], ended_at=123.0
-        )
-    )
-    assert get(golden, "slm_golden_accuracy_ratio", **target, golden_set="qa") == 0.75
-    assert get(golden, "slm_golden_baseline_accuracy_ratio", **target, golden_set="qa") == 0.8
-    for result, n in (("correct", 30), ("incorrect", 9), ("error", 1)):
-        assert get(golden, "slm_golden_items_total", **target, golden_set="qa", result=result) == n
-    assert get(golden, "slm_golden_timestamp_seconds", **target) == 123.0
-    assert get(golden, "slm_run_info", run_id="g-1", scenario="", version=__version__, **target) == 1
-
-    gate = registry_samples(build_gate_registry("k-1", "m", "ep", {"p95_ttft": True, "errors": False}, 124.0))
-    assert get(gate, "slm_gate_passed", **target, gate="p95_ttft") == 1
-    assert get(gate, "slm_gate_passed", **target, gate="errors") == 0
-    assert get(gate, "slm_gate_failed_total", **target) == 1
-
     drift = registry_samples(
         build_drift_registry("d-1", "m", "ep", 0.5, True, {"prompt_length": 0.31}, 125.0)
     )
     assert get(drift, "slm_drift_share_ratio", **target) == 0.5
     assert get(drift, "slm_drift_detected", **target) == 1
     assert get(drift, "slm_drift_feature_score", **target, feature="prompt_length") == 0.31
+    assert get(drift, "slm_drift_timestamp_seconds", **target) == 125.0
+    assert get(drift, "slm_run_info", run_id="d-1", scenario="", version=__version__, **target) == 1
+    quiet = registry_samples(build_drift_registry("d-2", "m", "ep", 0.0, False, {}, 126.0))
+    assert get(quiet, "slm_drift_detected", **target) == 0
+    assert not any(name == "slm_drift_feature_score" for name, _ in quiet)
 
 
 def test_pushgateway_down_is_one_warning_and_false(caplog: pytest.LogCaptureFixture) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -10,12 +11,18 @@ import pytest
 
 from harness.launch import LaunchedServer
 from tests.support.parse import delta_text, metric_sum, sse_events, stream_usage
-from tests.support.servers import vllm_server  # noqa: F401  (a fixture, used by name)
-from tests.support.vllm_env import tiny_model_dir
+from tests.support.vllm_env import tiny_model_dir, vllm_spec
 
 pytestmark = pytest.mark.vllm
 
 USAGE = {"stream_options": {"include_usage": True}}
+
+
+@pytest.fixture(scope="module")
+def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LaunchedServer]:
+    """One vLLM for the module (~30 s to start); the venv and model are built once and cached."""
+    with LaunchedServer(vllm_spec(), tmp_path_factory.mktemp("vllm")) as server:
+        yield server
 
 
 def post(server: LaunchedServer, path: str, body: dict[str, Any]) -> httpx.Response:

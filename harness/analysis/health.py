@@ -13,6 +13,10 @@ SCHEDULE_LAG_OVERLOAD_MS = 100.0
 # Two token counts disagreeing on more than this share of requests deserves a look.
 TOKEN_MISMATCH_WARN_RATE = 0.05
 
+# The load generator's process saturated (see harness.load.cpu) this long or longer cannot be
+# trusted to send and time requests promptly.
+CLIENT_CPU_SATURATED_S = 3.0
+
 # Above this many tokens per chunk, ITL measures chunk gaps rather than token gaps.
 TOKENS_PER_CHUNK_WARN = 1.05
 
@@ -59,4 +63,17 @@ def assess(summary: dict[str, Any]) -> dict[str, Any]:
         warnings.append(
             f"Chunks carry {per_chunk:.2f} tokens on average: ITL is the gap between chunks, not tokens."
         )
-    return {"overloaded": overloaded, "schedule_lag_p99_ms": lag_p99, "warnings": warnings}
+    cpu = summary.get("extra", {}).get("client_cpu")
+    cpu_saturated = bool(cpu) and cpu.get("saturated_s", 0.0) >= CLIENT_CPU_SATURATED_S
+    if cpu_saturated:
+        overloaded = True
+        warnings.append(
+            f"The load generator's CPU was saturated (≥ {cpu['threshold_percent']:.0f} % of a core) for "
+            f"{cpu['saturated_s']:.0f} s: latencies may include client-side delay. Add workers."
+        )
+    return {
+        "overloaded": overloaded,
+        "schedule_lag_p99_ms": lag_p99,
+        "client_cpu_max_percent": cpu.get("max_percent") if cpu else None,
+        "warnings": warnings,
+    }

@@ -45,8 +45,8 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
     accuracy = _accuracy(ok)
     if accuracy:
         summary["accuracy"] = accuracy
-    summary["health"] = assess(summary)
     summary["extra"] = dict(meta.extra)
+    summary["health"] = assess(summary)
     return summary
 
 

@@ -53,16 +53,16 @@ class Row:
 
 @dataclass(frozen=True)
 class Variable:
-    """A query variable filled from ``label_values(metric, label)``; matchers use ``=~"$name"``."""
+    """A query variable filled from ``label_values(selector, label)``; matchers use ``=~"$name"``."""
 
     name: str
     label: str
-    metric: str
+    selector: str  # a metric name or a series selector
     source_label: str = ""  # the label to read when it differs from ``name``
 
     @property
     def definition(self) -> str:
-        return f"label_values({self.metric}, {self.source_label or self.name})"
+        return f"label_values({self.selector}, {self.source_label or self.name})"
 
 
 @dataclass(frozen=True)

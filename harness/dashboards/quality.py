@@ -10,8 +10,10 @@ from harness.dashboards.grafana import Dashboard, Panel, Query, Row, Variable
 from harness.dashboards.promql import by_variables, latest, sel
 from harness.publish import catalogue as c
 
-MODEL = Variable("model", "Model", c.RUN_INFO.name)
-ENDPOINT = Variable("endpoint", "Endpoint", c.RUN_INFO.name)
+# Every batch job pushes its end-time gauge: the models and endpoints any of them saw.
+_JOB_STAMPS = f'{{__name__=~"{c.GOLDEN_TIMESTAMP.name}|{c.GATE_TIMESTAMP.name}|{c.DRIFT_TIMESTAMP.name}"}}'
+MODEL = Variable("model", "Model", _JOB_STAMPS)
+ENDPOINT = Variable("endpoint", "Endpoint", _JOB_STAMPS)
 GOLDEN_SET = Variable("golden_set", "Golden set", c.GOLDEN_ACCURACY.name)
 TARGET = by_variables(MODEL, ENDPOINT)
 GOLDEN = by_variables(MODEL, ENDPOINT, GOLDEN_SET)

@@ -24,6 +24,7 @@ from harness.jobs.endpoint import Target, discover_model, embedded_simulator
 from harness.jobs.logs import attach_run_log
 from harness.load.context import LoadContext, Retries, Timeouts
 from harness.load.driver import DriverResult, MasterOptions, run_load
+from harness.load.cpu import CpuMonitor
 from harness.load.progress import ProgressDisplay, ProgressStats
 from harness.load.shapes import UsersAt
 from harness.records import rundir
@@ -138,6 +139,7 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
     detach_log = attach_run_log(run_dir)
     writer = RecordWriter(run_dir)
     stats = ProgressStats()
+    cpu = CpuMonitor()
     notices: list[str] = []
     driver: DriverResult | None = None
     failure: str | None = None
@@ -163,6 +165,7 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
             with ProgressDisplay(stats, scenario.name, ctx.duration_s, quiet=options.quiet) as progress:
 
                 def on_tick(elapsed: float) -> None:
+                    cpu.sample(time.time())
                     writer.flush()
                     progress.tick(elapsed)
 
@@ -186,11 +189,11 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
     except BaseException as e:  # keep every record, then let the error through
         failure = f"{type(e).__name__}: {e}" if not isinstance(e, KeyboardInterrupt) else "interrupted"
         writer.close()
-        _finish(run_dir, scenario, meta_model, endpoint_name, started, driver, failure)
+        _finish(run_dir, scenario, meta_model, endpoint_name, started, driver, failure, cpu.summary())
         detach_log()
         raise
     writer.close()
-    summary = _finish(run_dir, scenario, meta_model, endpoint_name, started, driver, None)
+    summary = _finish(run_dir, scenario, meta_model, endpoint_name, started, driver, None, cpu.summary())
     detach_log()
     exit_code = EXIT_INTERRUPTED if driver is not None and driver.interrupted_by else EXIT_OK
     if driver is not None:
@@ -207,6 +210,7 @@ def _finish(
     started: float,
     driver: DriverResult | None,
     failure: str | None,
+    client_cpu: dict[str, float],
 ) -> dict[str, Any]:
     partial_reason = failure
     if driver is not None and driver.interrupted_by:
@@ -222,6 +226,7 @@ def _finish(
             partial_reason=partial_reason,
             stop_reason=driver.stop_reason if driver else "failed",
             fleet=driver.fleet if driver is not None else None,
+            extra={"client_cpu": client_cpu},
         ),
     )
 
@@ -237,6 +242,7 @@ class RunFacts:
     partial_reason: str | None = None
     stop_reason: str = "duration"
     fleet: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def finish_run(run_dir: Path, scenario: Scenario, facts: RunFacts) -> dict[str, Any]:
@@ -262,7 +268,7 @@ def finish_run(run_dir: Path, scenario: Scenario, facts: RunFacts) -> dict[str, 
         partial_reason=facts.partial_reason,
         load_profile=describe_profile(scenario),
         workers=len(facts.fleet["workers"]) if facts.fleet else 1,
-        extra={"stop_reason": facts.stop_reason},
+        extra={"stop_reason": facts.stop_reason, **facts.extra},
     )
     summary = summarize(records, meta)
     if facts.fleet is not None:

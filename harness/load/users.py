@@ -109,4 +109,5 @@ class ArrivalUser(_HarnessUser):
             group.spawn(send_with_retries, self.client, ctx, next(ctx.items), intended)
         group.join()
         while True:  # the schedule is done; idle until the run stops this user
-            gevent.sleep(1.0)
+            gevent.sleep(IDLE_POLL_S)
+            self.wait()  # where Locust's graceful stop ends a user

