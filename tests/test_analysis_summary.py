@@ -45,7 +45,7 @@ STABLE_KEYS: dict[str, tuple[str, ...]] = {
         "tokens_per_chunk_mean",
     ),
     "concurrency": ("mean", "peak"),
-    "health": ("overloaded", "schedule_lag_p99_ms", "warnings"),
+    "health": ("overloaded", "schedule_lag_p99_ms", "client_cpu_max_percent", "warnings"),
 }
 LATENCY_KEYS = (
     "ttft_ms",
@@ -174,8 +174,24 @@ def test_schedule_lag_overload_and_queueing_latency() -> None:
 
 def test_closed_loop_has_no_schedule_lag() -> None:
     summary = summarize(frame([rec(i, e2e_s=1.0) for i in range(5)]), meta())
-    assert summary["health"] == {"overloaded": False, "schedule_lag_p99_ms": None, "warnings": []}
+    assert summary["health"] == {
+        "overloaded": False,
+        "schedule_lag_p99_ms": None,
+        "client_cpu_max_percent": None,
+        "warnings": [],
+    }
     assert summary["latency"]["e2e_with_queueing_ms"]["count"] == 0
+
+
+def test_saturated_client_cpu_marks_the_run_overloaded() -> None:
+    busy = {"threshold_percent": 90.0, "max_percent": 99.0, "mean_percent": 95.0, "saturated_s": 4.0}
+    summary = summarize(frame([rec(i, e2e_s=1.0) for i in range(5)]), meta(extra={"client_cpu": busy}))
+    assert summary["health"]["overloaded"] is True
+    assert summary["health"]["client_cpu_max_percent"] == 99.0
+    assert any("CPU was saturated" in w for w in summary["health"]["warnings"])
+    brief = {**busy, "saturated_s": 1.0}
+    calm = summarize(frame([rec(i, e2e_s=1.0) for i in range(5)]), meta(extra={"client_cpu": brief}))
+    assert calm["health"]["overloaded"] is False
 
 
 def test_token_source_estimate_and_mismatch() -> None:

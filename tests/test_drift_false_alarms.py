@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from harness.drift import compare_sources, load_config
+from harness.drift import compare, load_config, load_source
 from tests._drift_fixtures import week_pair
 
 REPEATS = 20
@@ -17,17 +17,16 @@ def test_at_most_one_false_alarm_per_feature_over_twenty_repeats(tmp_path: Path)
     closest: dict[str, float] = {}
     for seed in range(REPEATS):
         pair = week_pair(tmp_path / f"logs{seed}", "none", seed=1000 + seed)
-        result = compare_sources(
-            [pair.reference], [pair.current], load_config(pair.config), tmp_path / f"out{seed}"
-        )
+        reference = load_source([pair.reference], "--reference")
+        current = load_source([pair.current], "--current")
+        result = compare(reference, current, load_config(pair.config))
         assert result.n_features == 23
         for feature in result.features:
             alarms[feature.feature] += feature.drifted
             if feature.kind != "accuracy":
-                closest[feature.feature] = max(
-                    closest.get(feature.feature, 0.0), feature.score / feature.threshold
-                )
-    assert len(closest) == 22
+                ratio = feature.score / feature.threshold
+                closest[feature.feature] = max(closest.get(feature.feature, 0.0), ratio)
+    assert len(alarms) == 23 and len(closest) == 22
     assert max(alarms.values()) <= 1, alarms
     # Distances stay clearly under their thresholds, not just under by luck.
     assert max(closest.values()) < 0.95, closest

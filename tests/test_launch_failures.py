@@ -63,6 +63,7 @@ def test_timeout_stops_the_process_and_keeps_the_temporary_log() -> None:
 
 
 @pytest.mark.vllm
+@pytest.mark.timeout(900)  # the first run builds the cached vLLM venv
 def test_vllm_with_a_bad_model_path_fails_with_its_own_reason(tmp_path: Path) -> None:
     spec = vllm_spec(model=Path("/nonexistent/tiny-model"))
     started = time.monotonic()

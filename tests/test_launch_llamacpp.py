@@ -13,7 +13,8 @@ from tests.support.llamacpp_env import llamacpp_spec, tiny_gguf_path
 from tests.support.parse import delta_text, metric_sum, sse_events, stream_usage
 from tests.support.procs import running
 
-pytestmark = pytest.mark.vllm
+# The first run on a machine builds the cached vLLM venv and llama-server (~7 min): allow for it.
+pytestmark = [pytest.mark.vllm, pytest.mark.timeout(900)]
 
 
 def test_llama_server_streams_exact_tokens_and_stops_cleanly(tmp_path: Path) -> None:

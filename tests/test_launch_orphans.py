@@ -23,7 +23,8 @@ from tests.support.llamacpp_env import llamacpp_spec
 from tests.support.procs import group_members, running, wait_until_gone
 from tests.support.vllm_env import vllm_spec
 
-pytestmark = pytest.mark.vllm
+# The first run on a machine builds the cached vLLM venv and llama-server (~7 min): allow for it.
+pytestmark = [pytest.mark.vllm, pytest.mark.timeout(900)]
 
 CHILD = Path(__file__).parent / "support" / "launcher_child.py"
 

@@ -13,7 +13,8 @@ from harness.launch import LaunchedServer
 from tests.support.parse import delta_text, metric_sum, sse_events, stream_usage
 from tests.support.vllm_env import tiny_model_dir, vllm_spec
 
-pytestmark = pytest.mark.vllm
+# The first run on a machine builds the cached vLLM venv and llama-server (~7 min): allow for it.
+pytestmark = [pytest.mark.vllm, pytest.mark.timeout(900)]
 
 USAGE = {"stream_options": {"include_usage": True}}
 

@@ -23,8 +23,8 @@ from harness.config.load import ConcurrencyProfile, RampProfile, RateProfile, Sp
 from harness.jobs.endpoint import Target, discover_model, embedded_simulator
 from harness.jobs.logs import attach_run_log
 from harness.load.context import LoadContext, Retries, Timeouts
-from harness.load.driver import DriverResult, MasterOptions, run_load
 from harness.load.cpu import CpuMonitor
+from harness.load.driver import DriverResult, MasterOptions, run_load
 from harness.load.progress import ProgressDisplay, ProgressStats
 from harness.load.shapes import UsersAt
 from harness.records import rundir
