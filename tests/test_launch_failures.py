@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -60,6 +61,7 @@ def test_timeout_stops_the_process_and_keeps_the_temporary_log() -> None:
     assert str(error) == f"vllm server not healthy after 1.5 s: {pid} (log: {error.log_path})"
     assert not running(pid)
     assert server.pid is None
+    shutil.rmtree(error.log_path.parent)
 
 
 @pytest.mark.vllm

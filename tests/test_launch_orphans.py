@@ -29,11 +29,15 @@ pytestmark = [pytest.mark.vllm, pytest.mark.timeout(900)]
 CHILD = Path(__file__).parent / "support" / "launcher_child.py"
 
 
-def launch_in_child(spec: ServerSpec, mode: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+def launch_in_child(
+    spec: ServerSpec, mode: str, log_dir: Path
+) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     """Start the stand-in harness; returns it and what it reported once the server was healthy."""
     fields = {**dataclasses.asdict(spec), "command": list(spec.command or []), "args": list(spec.args)}
     harness = subprocess.Popen(
-        [sys.executable, str(CHILD), mode, json.dumps(fields)], stdout=subprocess.PIPE, text=True
+        [sys.executable, str(CHILD), mode, json.dumps(fields), str(log_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert harness.stdout is not None
     line = harness.stdout.readline()
@@ -41,8 +45,8 @@ def launch_in_child(spec: ServerSpec, mode: str) -> tuple[subprocess.Popen[str],
     return harness, json.loads(line)
 
 
-def test_sigkill_of_the_harness_takes_vllm_and_its_engine_down() -> None:
-    harness, server = launch_in_child(vllm_spec(), "hold")
+def test_sigkill_of_the_harness_takes_vllm_and_its_engine_down(tmp_path: Path) -> None:
+    harness, server = launch_in_child(vllm_spec(), "hold", tmp_path)
     members = group_members(server["pid"])
     # The API server plus at least its engine-core worker: the check covers the whole tree.
     assert server["pid"] in members and len(members) >= 2, members
@@ -54,22 +58,22 @@ def test_sigkill_of_the_harness_takes_vllm_and_its_engine_down() -> None:
     assert group_members(server["pid"]) == []
 
 
-def test_sigkill_of_the_harness_takes_llama_server_down() -> None:
-    harness, server = launch_in_child(llamacpp_spec(), "hold")
+def test_sigkill_of_the_harness_takes_llama_server_down(tmp_path: Path) -> None:
+    harness, server = launch_in_child(llamacpp_spec(), "hold", tmp_path)
     assert running(server["pid"])
     os.kill(harness.pid, signal.SIGKILL)
     harness.wait()
     assert wait_until_gone([server["pid"]], timeout_s=15) == []
 
 
-def test_sigterm_of_the_harness_stops_the_server_and_keeps_the_exit_status() -> None:
-    harness, server = launch_in_child(llamacpp_spec(), "hold")
+def test_sigterm_of_the_harness_stops_the_server_and_keeps_the_exit_status(tmp_path: Path) -> None:
+    harness, server = launch_in_child(llamacpp_spec(), "hold", tmp_path)
     harness.send_signal(signal.SIGTERM)
     assert harness.wait(timeout=30) == -signal.SIGTERM
     assert not running(server["pid"])
 
 
-def test_normal_exit_without_stop_is_cleaned_up_at_exit() -> None:
-    harness, server = launch_in_child(llamacpp_spec(), "exit")
+def test_normal_exit_without_stop_is_cleaned_up_at_exit(tmp_path: Path) -> None:
+    harness, server = launch_in_child(llamacpp_spec(), "exit", tmp_path)
     assert harness.wait(timeout=30) == 0
     assert not running(server["pid"])

@@ -44,10 +44,10 @@ class Stack:
 
 
 def _push_batch_results(url: str, summary: dict[str, Any]) -> None:
-    summary["extra"] = {"cost": {"per_query_usd": 0.0042, "per_1m_output_tokens_usd": 180.0}}
+    summary["cost"] = {"cost_per_query_usd": 0.0042, "cost_per_1m_output_tokens_usd": 180.0}
     assert push_metrics(url, c.JOB_LOAD, run_grouping_key(RUN_ID), build_summary_registry(summary))
     now = time.time()
-    # The golden and gate jobs' own sample builders, as `slm-harness golden run` and `gate` push them.
+    # Samples as `slm-harness golden run` and `slm-harness gate` push them (their own builders).
     target = {c.MODEL: MODEL, c.ENDPOINT: ENDPOINT}
     for run_id, correct, ended in (("golden-old", 45, now - 3600), ("golden-new", 35, now)):
         section = {
@@ -55,14 +55,16 @@ def _push_batch_results(url: str, summary: dict[str, Any]) -> None:
                 "qa": {"accuracy": correct / 50, "correct": correct, "scored": 50, "transport_errors": 1}
             }
         }
-        samples = golden_samples(section, MODEL, ENDPOINT, ended)
-        samples.append((c.GOLDEN_BASELINE_ACCURACY.name, {**target, "golden_set": "qa"}, 0.8))
-        assert push_metrics(url, c.JOB_GOLDEN, run_grouping_key(run_id), registry_from_samples(samples))
+        golden = registry_from_samples(golden_samples(section, MODEL, ENDPOINT, ended))
+        assert push_metrics(url, c.JOB_GOLDEN, run_grouping_key(run_id), golden)
+    qa = {**target, "golden_set": "qa"}
     gate = [
         (c.GATE_PASSED.name, {**target, "gate": "p95_ttft"}, 0.0),
         (c.GATE_PASSED.name, {**target, "gate": "error_rate"}, 1.0),
         (c.GATE_FAILED.name, target, 1.0),
         (c.GATE_TIMESTAMP.name, target, now),
+        (c.GOLDEN_ACCURACY.name, qa, 0.7),
+        (c.GOLDEN_BASELINE_ACCURACY.name, qa, 0.8),
     ]
     assert push_metrics(url, c.JOB_GATE, run_grouping_key("gate-1"), registry_from_samples(gate))
     drift = build_drift_registry(
@@ -168,7 +170,7 @@ def test_live_counters_match_the_summary(stack: Stack) -> None:
 
 
 def test_quality_panels_show_the_newest_golden_run(stack: Stack) -> None:
-    panel = next(q for q in queries(quality.DASHBOARD.uid) if q.panel == "Accuracy (latest run)")
+    panel = next(q for q in queries(quality.DASHBOARD.uid) if q.panel == "Accuracy (latest golden run)")
     result = stack.prometheus.query(expand(panel.expr))
     assert [(r["metric"]["run_id"], float(r["value"][1])) for r in result] == [("golden-new", 0.7)]
 
@@ -184,8 +186,8 @@ def test_rules_evaluate_and_alerts_fire_on_real_series(stack: Stack) -> None:
     # p95 TTFT ~0.75 s against a 0.4 s SLO: pending for its 1-minute "for".
     assert states["SLMTTFTP95OverSLO"][0] == "pending"
     assert states["SLMTTFTP95OverSLO"][1][0]["labels"]["scenario"] == LABELS["scenario"]
-    # The newest golden run (0.70) is more than 5 points below its 0.80 baseline; the old one is not.
+    # The gate's candidate (0.70) is more than 5 points below its 0.80 baseline.
     assert states["SLMGoldenAccuracyDrop"][0] == "firing"
-    assert [a["labels"]["run_id"] for a in states["SLMGoldenAccuracyDrop"][1]] == ["golden-new"]
+    assert [a["labels"]["run_id"] for a in states["SLMGoldenAccuracyDrop"][1]] == ["gate-1"]
     assert states["SLMDriftDetected"][0] == "firing"
     assert states["SLMGPUMemoryNearlyFull"][0] == "inactive"

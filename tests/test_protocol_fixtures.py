@@ -61,16 +61,26 @@ def test_every_cut_gives_the_same_result(path: Path) -> None:
         assert facts(parse(pieces)) == whole, f"cuts at {cuts}"
 
 
+def capture_meta(sse: Path) -> dict[str, Any]:
+    """The capture's sidecar (``<name>.meta.json``): the request, the status and facts counted then."""
+    return json.loads(sse.with_name(sse.stem + ".meta.json").read_text())
+
+
+def test_captured_fixtures_present() -> None:
+    assert {p.parent.name for p in CAPTURED} == {"vllm", "llamacpp"}
+
+
 @pytest.mark.parametrize("path", CAPTURED, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_captured_server_stream(path: Path) -> None:
     body = path.read_bytes()
+    meta = capture_meta(path)
     result = parse([body])
     assert result.error_kind is None, result.error_detail
     assert result.done_seen
-    assert result.prompt_tokens is not None and result.completion_tokens is not None
-    assert result.n_content_chunks > 0
+    assert result.n_content_chunks == meta["content_chunks"] > 0
     assert result.text
-    claimed = sidecar(path).get("completion_tokens")
-    if claimed is not None:
-        assert result.completion_tokens == claimed
+    # Usage arrives only when the request asked for it; its count is then exact.
+    assert result.completion_tokens == meta["completion_tokens"]
+    if meta["completion_tokens"] is not None:
+        assert result.prompt_tokens is not None
     assert facts(parse([body[i : i + 1] for i in range(len(body))])) == facts(result)

@@ -78,7 +78,8 @@ def test_summary_registry_mirrors_summary_json() -> None:
 def test_summary_registry_leaves_out_statistics_without_samples() -> None:
     summary = summary_of(make_records())
     summary["latency"]["tpot_ms"] = dict.fromkeys(summary["latency"]["tpot_ms"])  # no sample at all
-    summary["extra"] = {"cost": {"per_query_usd": 0.0021}, "energy": {"per_output_token_j": 0.35}}
+    summary["cost"] = {"cost_per_query_usd": 0.0021, "cost_per_1m_output_tokens_usd": None}
+    summary["gpu"] = {"total": {"j_per_output_token": 0.35}}
     samples = registry_samples(build_summary_registry(summary))
     assert not any(name == "slm_run_tpot_seconds" for name, _ in samples)
     assert get(samples, "slm_cost_per_query_usd", **LABELS) == pytest.approx(0.0021)

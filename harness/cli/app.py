@@ -9,6 +9,7 @@ import typer
 from harness import __version__
 from harness.cli import loadtest, sim
 from harness.config.errors import ConfigError
+from harness.launch.errors import LaunchError
 
 app = typer.Typer(
     name="slm-harness",
@@ -40,6 +41,13 @@ def run_app(args: list[str]) -> int:
         app(args=args, prog_name="slm-harness")
     except ConfigError as e:
         print(f"slm-harness: error: {e}", file=sys.stderr)
+        return 2
+    except LaunchError as e:
+        print(f"slm-harness: error: {e}", file=sys.stderr)
+        if e.log_tail:
+            print(f"last lines of {e.log_path}:", file=sys.stderr)
+            for line in e.log_tail:
+                print(f"  {line}", file=sys.stderr)
         return 2
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)

@@ -29,6 +29,12 @@ def run(
         str | None, typer.Option(help="Pushgateway URL to push the run's metrics to.")
     ] = None,
     quiet: Annotated[bool, typer.Option(help="No live progress display.")] = False,
+    launch_vllm: Annotated[
+        str | None, typer.Option(help="Launch a local vLLM serving this model for the run.")
+    ] = None,
+    vllm_arg: Annotated[
+        list[str] | None, typer.Option(help="Extra vLLM argument (repeatable), with --launch-vllm.")
+    ] = None,
     master: Annotated[
         bool, typer.Option(help="Be the master of a distributed run (Locust workers send load).")
     ] = False,
@@ -52,6 +58,8 @@ def run(
         overrides["endpoint.model"] = model
     if duration is not None:
         overrides["load.duration_s"] = duration
+    if launch_vllm is not None:
+        overrides.update({"server.kind": "vllm", "server.model": launch_vllm, "server.args": vllm_arg or []})
     spec = load_scenario(scenario, overrides)
     options = LoadRunOptions(
         out_dir=out, quiet=quiet, exporter_port=exporter_port, pushgateway_url=pushgateway

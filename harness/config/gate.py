@@ -62,11 +62,10 @@ class RelativeGate(StrictModel):
     def _threshold_fits_metric(self) -> RelativeGate:
         wanted = self.threshold_field
         for field in ("max_increase_pct", "max_decrease_pct", "max_drop_points"):
-            given = getattr(self, field) is not None
-            if field == wanted and not given:
-                raise invalid(f"metric {self.metric} needs {field}", f"add {field}: <value>", at=field)
-            if field != wanted and given:
+            if field != wanted and getattr(self, field) is not None:
                 raise invalid(f"does not apply to metric {self.metric}", f"use {wanted} instead", at=field)
+        if getattr(self, wanted) is None:
+            raise invalid(f"metric {self.metric} needs {wanted}", f"add {wanted}: <value>", at=wanted)
         if self.golden_set is not None and self.metric != ACCURACY:
             raise invalid("applies to the accuracy metric only", "remove it", at="golden_set")
         return self

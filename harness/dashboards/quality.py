@@ -1,7 +1,9 @@
-"""Quality and drift: golden-set accuracy against its baseline, gate verdicts and drift reports.
+"""Quality and drift: golden-set accuracy, gate verdicts (with accuracy against the baseline) and
+drift reports.
 
-All of it comes from batch jobs through the Pushgateway; each panel shows the newest run per
-model and endpoint, so over time the graphs step from one run's result to the next.
+All of it comes from batch jobs through the Pushgateway; each panel shows the pushing job's
+newest run per model and endpoint, so over time the graphs step from one run's result to the
+next. The gate republishes the golden accuracy of both runs it compares, hence the job matcher.
 """
 
 from __future__ import annotations
@@ -19,17 +21,18 @@ TARGET = by_variables(MODEL, ENDPOINT)
 GOLDEN = by_variables(MODEL, ENDPOINT, GOLDEN_SET)
 
 
-def _newest(spec: c.MetricSpec, stamp: c.MetricSpec, filters: dict[str, str]) -> str:
-    return latest(sel(spec.name, filters), sel(stamp.name, TARGET), c.TARGET_LABELS)
+def _newest(spec: c.MetricSpec, stamp: c.MetricSpec, filters: dict[str, str], job: str) -> str:
+    """``spec`` as pushed by ``job``, from that job's newest run per model and endpoint."""
+    return latest(sel(spec.name, filters, job=job), sel(stamp.name, TARGET), c.TARGET_LABELS)
 
 
 def _golden() -> Row:
-    accuracy = _newest(c.GOLDEN_ACCURACY, c.GOLDEN_TIMESTAMP, GOLDEN)
+    accuracy = _newest(c.GOLDEN_ACCURACY, c.GOLDEN_TIMESTAMP, GOLDEN, c.JOB_GOLDEN)
     return Row(
         "Golden sets",
         [
             Panel(
-                "Accuracy (latest run)",
+                "Accuracy (latest golden run)",
                 [Query(accuracy, "{{golden_set}}")],
                 "Weighted share of scored items answered correctly in the newest golden run.",
                 type="stat",
@@ -39,26 +42,19 @@ def _golden() -> Row:
                 max=1,
             ),
             Panel(
-                "Accuracy against baseline",
-                [
-                    Query(accuracy, "{{golden_set}}"),
-                    Query(
-                        _newest(c.GOLDEN_BASELINE_ACCURACY, c.GOLDEN_TIMESTAMP, GOLDEN),
-                        "baseline {{golden_set}}",
-                    ),
-                ],
-                "Each golden run's accuracy and the baseline it was compared with; the "
-                "SLMGoldenAccuracyDrop alert fires when accuracy falls more than 5 points below it.",
+                "Accuracy over golden runs",
+                [Query(accuracy, "{{golden_set}}")],
+                "Each golden run's accuracy per set, stepping from one run to the next.",
                 unit="percentunit",
                 width=12,
                 min=0,
                 max=1,
             ),
             Panel(
-                "Items by result (latest run)",
+                "Items by result (latest golden run)",
                 [
                     Query(
-                        f"sum by (result) ({_newest(c.GOLDEN_ITEMS, c.GOLDEN_TIMESTAMP, GOLDEN)})",
+                        f"sum by (result) ({_newest(c.GOLDEN_ITEMS, c.GOLDEN_TIMESTAMP, GOLDEN, c.JOB_GOLDEN)})",
                         "{{result}}",
                     )
                 ],
@@ -72,23 +68,44 @@ def _golden() -> Row:
 
 def _gate() -> Row:
     return Row(
-        "Gate",
+        "Gate (candidate run against its baseline)",
         [
             Panel(
                 "Rules (latest evaluation)",
-                [Query(_newest(c.GATE_PASSED, c.GATE_TIMESTAMP, TARGET), "{{gate}}")],
+                [Query(_newest(c.GATE_PASSED, c.GATE_TIMESTAMP, TARGET, c.JOB_GATE), "{{gate}}")],
                 "Each gate rule's verdict in the newest evaluation.",
                 type="stat",
-                width=16,
+                width=9,
                 height=6,
                 value_text={"1": ("PASS", "green"), "0": ("FAIL", "red")},
             ),
             Panel(
                 "Failed rules",
-                [Query(_newest(c.GATE_FAILED, c.GATE_TIMESTAMP, TARGET), "{{model}} {{endpoint}}")],
+                [
+                    Query(
+                        _newest(c.GATE_FAILED, c.GATE_TIMESTAMP, TARGET, c.JOB_GATE), "{{model}} {{endpoint}}"
+                    )
+                ],
                 "How many gate rules failed in each evaluation.",
-                width=8,
+                width=5,
                 height=6,
+            ),
+            Panel(
+                "Golden accuracy against baseline",
+                [
+                    Query(_newest(c.GOLDEN_ACCURACY, c.GATE_TIMESTAMP, GOLDEN, c.JOB_GATE), "{{golden_set}}"),
+                    Query(
+                        _newest(c.GOLDEN_BASELINE_ACCURACY, c.GATE_TIMESTAMP, GOLDEN, c.JOB_GATE),
+                        "baseline {{golden_set}}",
+                    ),
+                ],
+                "The candidate's accuracy per golden set beside the baseline's, evaluation by evaluation; "
+                "SLMGoldenAccuracyDrop fires when it is more than 5 points lower.",
+                unit="percentunit",
+                width=10,
+                height=6,
+                min=0,
+                max=1,
             ),
         ],
     )
@@ -100,7 +117,12 @@ def _drift() -> Row:
         [
             Panel(
                 "Drift detected (latest report)",
-                [Query(_newest(c.DRIFT_DETECTED, c.DRIFT_TIMESTAMP, TARGET), "{{model}} {{endpoint}}")],
+                [
+                    Query(
+                        _newest(c.DRIFT_DETECTED, c.DRIFT_TIMESTAMP, TARGET, c.JOB_DRIFT),
+                        "{{model}} {{endpoint}}",
+                    )
+                ],
                 "Whether the newest drift report flagged dataset drift.",
                 type="stat",
                 width=6,
@@ -108,7 +130,12 @@ def _drift() -> Row:
             ),
             Panel(
                 "Drifted feature share",
-                [Query(_newest(c.DRIFT_SHARE, c.DRIFT_TIMESTAMP, TARGET), "{{model}} {{endpoint}}")],
+                [
+                    Query(
+                        _newest(c.DRIFT_SHARE, c.DRIFT_TIMESTAMP, TARGET, c.JOB_DRIFT),
+                        "{{model}} {{endpoint}}",
+                    )
+                ],
                 "Share of monitored features whose distribution drifted, report by report.",
                 unit="percentunit",
                 width=9,
@@ -117,7 +144,11 @@ def _drift() -> Row:
             ),
             Panel(
                 "Feature drift scores (latest report)",
-                [Query(_newest(c.DRIFT_FEATURE_SCORE, c.DRIFT_TIMESTAMP, TARGET), "{{feature}}")],
+                [
+                    Query(
+                        _newest(c.DRIFT_FEATURE_SCORE, c.DRIFT_TIMESTAMP, TARGET, c.JOB_DRIFT), "{{feature}}"
+                    )
+                ],
                 "Per-feature drift statistic of the newest report.",
                 type="bargauge",
                 width=9,

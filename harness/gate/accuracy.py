@@ -99,7 +99,7 @@ def check_accuracy(gate: RelativeGate, rules: GateRules, baseline: RunData, cand
         verdict = f"dropped by more than {limit:g} points but not significant"
     else:
         verdict = f"within {limit:g} points"
-    result.message = f"accuracy {acc_b:.1%} → {acc_c:.1%} ({drop:+.1f} points drop; {counts}); {verdict}"
+    result.message = f"accuracy {acc_b:.1%} → {acc_c:.1%} ({-drop:+.1f} points; {counts}); {verdict}"
     return result
 
 
@@ -114,5 +114,5 @@ def _point_only(
     result.baseline, result.candidate, result.estimate = base, cand, drop
     result.method = "point values from the summaries (no golden.parquet: no significance test)"
     result.status = "fail" if drop > limit else "pass"
-    result.message = f"accuracy {base:.1%} → {cand:.1%} ({drop:+.1f} points drop)"
+    result.message = f"accuracy {base:.1%} → {cand:.1%} ({-drop:+.1f} points)"
     return result

@@ -12,9 +12,10 @@ DECISION_RULES = """\
 - **Latency** (relative): ratio candidate / baseline of the statistic (e.g. p95) of the raw
   per-request samples, with a seeded percentile-bootstrap interval. Fails only when the ratio
   exceeds 1 + threshold **and** the interval's lower bound exceeds 1.
-- **Throughput** (relative): completions (or output tokens) per second in 20 time bins of each
-  measured window; ratio of the mean rates with a bootstrap interval. Fails only when the ratio
-  is below 1 - threshold **and** the interval's upper bound is below 1.
+- **Throughput** (relative): completions (or output tokens) per second of the measured window;
+  ratio candidate / baseline with a bootstrap interval over the per-request records (the count
+  of requests sent is taken as given). Fails only when the ratio is below 1 - threshold **and**
+  the interval's upper bound is below 1.
 - **Accuracy** (relative): items paired by set and id; exact two-sided McNemar test on the
   discordant pairs. Fails only when the drop exceeds the threshold (in points) **and**
   p < 1 - confidence with more newly failing than newly passing items.
@@ -60,7 +61,7 @@ def _row(r: GateResult) -> str:
         _value(r, r.baseline),
         _value(r, r.candidate),
         _change(r),
-        _cell(r.message),
+        _cell(r.message, limit=240),
     ]
     return "| " + " | ".join(cells) + " |"
 

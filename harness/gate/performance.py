@@ -5,9 +5,12 @@ successful requests (ITL: the pooled chunk gaps). The ratio candidate / baseline
 gate when its point estimate exceeds 1 + threshold AND the lower bound of its bootstrap
 interval exceeds 1 (the slowdown is significant).
 
-Throughput: completions (or output tokens) are counted in 20 equal time bins of each run's
-measured window; the mean per-bin rate is the throughput. The ratio fails the gate when its
-point estimate is below 1 - threshold AND the upper bound of its interval is below 1.
+Throughput: each measured request contributes its completion (1 when it succeeded, else 0) or
+its output tokens, times n / window, so the mean over requests is the run's rate. Requests are
+resampled with replacement, keeping their number: the interval reflects which requests
+succeed and how long their outputs are, and takes the count of requests sent in the window as
+given. The ratio fails the gate when its point estimate is below 1 - threshold AND the upper
+bound of its interval is below 1.
 
 Without records on both sides the summaries' point values are compared, with no test.
 """
@@ -23,9 +26,7 @@ from harness.gate.inputs import RunData
 from harness.gate.result import GateResult
 from harness.gate.stats import bootstrap_ratio, mean_stat, percentile_stat
 
-THROUGHPUT_BINS = 20
-MIN_SAMPLES = 20  # fewer latency samples than this on either side: not enough to test
-MIN_COMPLETIONS = 10
+MIN_SAMPLES = 20  # fewer samples than this on either side: not enough to test
 
 _SAMPLES = {
     "ttft_ms": m.ttft_s,
@@ -97,19 +98,16 @@ def _throughput(gate: RelativeGate, rules: GateRules, baseline: RunData, candida
         return _point_only(
             result, rules, baseline.value(key), candidate.value(key), 1 - limit / 100, higher_is_worse=False
         )
-    b = _binned_rates(baseline, gate.metric)
-    c = _binned_rates(candidate, gate.metric)
+    b = _rate_contributions(baseline, gate.metric)
+    c = _rate_contributions(candidate, gate.metric)
     if b is None or c is None:
-        return _missing(result, rules, f"fewer than {MIN_COMPLETIONS} completed requests in a run's window")
+        return _missing(result, rules, f"fewer than {MIN_SAMPLES} measured requests, or no window, in a run")
     if b.mean() <= 0:
         return _missing(result, rules, f"the baseline's {gate.metric} is 0")
     est = bootstrap_ratio(b, c, mean_stat, rules.bootstrap_resamples, rules.confidence, rules.seed)
     result.baseline, result.candidate = float(b.mean()), float(c.mean())
     result.estimate, result.ci_low, result.ci_high = est.point, est.low, est.high
-    result.method = (
-        f"bootstrap ratio of mean rate over {THROUGHPUT_BINS} time bins,"
-        f" {rules.bootstrap_resamples} resamples"
-    )
+    result.method = f"bootstrap ratio over per-request contributions, {rules.bootstrap_resamples} resamples"
     beyond = est.point < 1 - limit / 100
     significant = est.high < 1.0
     result.status = "fail" if beyond and significant else "pass"
@@ -126,20 +124,23 @@ def _latency_samples(records: pd.DataFrame, metric: str) -> np.ndarray:
     return samples[np.isfinite(samples)]
 
 
-def _binned_rates(run: RunData, metric: str) -> np.ndarray | None:
-    """Per-bin rates (per second) of completions or output tokens over the run's measured window."""
+def _rate_contributions(run: RunData, metric: str) -> np.ndarray | None:
+    """Per measured request: its share of the run's rate (completions or output tokens per second)."""
     assert run.records is not None
-    ok = m.successful(m.measured(m.ensure_fields(run.records)))
-    done = m.floats(ok, "sent_at") + m.floats(ok, "e2e_s")
-    keep = np.isfinite(done)
-    if keep.sum() < MIN_COMPLETIONS:
+    rows = m.measured(m.ensure_fields(run.records))
+    seconds = run.value("window.seconds")
+    if seconds is None:
+        sent, done = m.floats(rows, "sent_at"), m.floats(rows, "sent_at") + m.floats(rows, "e2e_s")
+        seconds = float(np.nanmax(done) - np.nanmin(sent)) if len(rows) else 0.0
+    if len(rows) < MIN_SAMPLES or not seconds > 0:
         return None
-    start, end = run.value("window.start"), run.value("window.end")
-    if start is None or end is None or end <= start:
-        start, end = float(m.floats(ok, "sent_at")[keep].min()), float(done[keep].max())
-    weights = None if metric == "requests_per_s" else np.nan_to_num(m.floats(ok, "n_out"))[keep]
-    counts, _ = np.histogram(done[keep], bins=THROUGHPUT_BINS, range=(start, end), weights=weights)
-    return counts / ((end - start) / THROUGHPUT_BINS)
+    ok = rows["ok"].eq(True).to_numpy()
+    per_request = (
+        ok.astype(float)
+        if metric == "requests_per_s"
+        else np.where(ok, np.nan_to_num(m.floats(rows, "n_out")), 0.0)
+    )
+    return per_request * (len(rows) / seconds)
 
 
 def _point_only(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
 from harness.config.errors import ConfigError
+from harness.config.server import ServerConfig
 from harness.protocol import join_url
 
 
@@ -66,4 +68,23 @@ def embedded_simulator(options: dict[str, object]) -> Iterator[Target]:
             model=cfg.model,
             kind="simulator",
             metrics_url=join_url(sim.base_url, "/metrics"),
+        )
+
+
+@contextlib.contextmanager
+def launched_server(section: ServerConfig, run_dir: Path) -> Iterator[Target]:
+    """Start a local vLLM or llama-server for the run (its log goes to the run directory)."""
+    from harness.launch import LaunchedServer, ServerSpec
+
+    try:
+        spec = ServerSpec(**section.model_dump())
+    except ValueError as e:
+        raise ConfigError(None, "server", str(e), "fix the server: section of the scenario") from None
+    with LaunchedServer(spec, log_dir=run_dir) as server:
+        yield Target(
+            base_url=server.base_url,
+            name=section.kind,
+            model=server.model_id,
+            kind=section.kind,
+            metrics_url=server.metrics_url,
         )

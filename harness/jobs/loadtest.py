@@ -20,7 +20,7 @@ from harness.analysis.meta import RunMeta
 from harness.analysis.summary import summarize
 from harness.config import Scenario, scenario_to_yaml
 from harness.config.load import ConcurrencyProfile, RampProfile, RateProfile, SpikeProfile, StepsProfile
-from harness.jobs.endpoint import Target, discover_model, embedded_simulator
+from harness.jobs.endpoint import Target, discover_model, embedded_simulator, launched_server
 from harness.jobs.logs import attach_run_log
 from harness.load.context import LoadContext, Retries, Timeouts
 from harness.load.cpu import CpuMonitor
@@ -81,9 +81,15 @@ def describe_profile(scenario: Scenario) -> str:
 
 
 @contextlib.contextmanager
-def resolve_target(scenario: Scenario, api_key: str | None) -> Iterator[Target]:
-    """Where requests go: the scenario's endpoint, or the embedded simulator when it names none."""
+def resolve_target(scenario: Scenario, api_key: str | None, run_dir: Path) -> Iterator[Target]:
+    """Where requests go: a launched server, the scenario's endpoint, or the embedded simulator."""
     ep = scenario.endpoint
+    if scenario.server is not None:
+        with launched_server(scenario.server, run_dir) as target:
+            if api_key:
+                target.headers["Authorization"] = f"Bearer {api_key}"
+            yield target
+        return
     if ep is None:
         options = scenario.simulator.model_dump() if scenario.simulator is not None else {}
         with embedded_simulator(options) as target:
@@ -147,7 +153,7 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
     meta_model = ""
     endpoint_name = "simulator"
     try:
-        with resolve_target(scenario, api_key) as target:
+        with resolve_target(scenario, api_key, run_dir) as target:
             endpoint_name = target.name
             if not target.model:
                 ep = scenario.endpoint

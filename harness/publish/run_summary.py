@@ -23,8 +23,8 @@ _LATENCIES = (
     (c.RUN_ITL, "itl_ms"),
     (c.RUN_E2E, "e2e_ms"),
 )
-# (metric, path in summary.json). Cost and energy are added to the summary's ``extra`` by
-# the stages that compute them; absent there, they are not pushed.
+# (metric, path in summary.json). Cost and GPU energy are in the summary only when the scenario
+# prices the run or a GPU was sampled; absent (or None), they are not pushed.
 _SCALARS = (
     (c.RUN_REQUEST_THROUGHPUT, ("throughput", "requests_per_s")),
     (c.RUN_OUTPUT_THROUGHPUT, ("throughput", "output_tokens_per_s")),
@@ -34,9 +34,9 @@ _SCALARS = (
     (c.RUN_ERROR_RATIO, ("errors", "rate")),
     (c.RUN_WINDOW, ("window", "seconds")),
     (c.RUN_TIMESTAMP, ("run", "ended_at")),
-    (c.COST_PER_QUERY, ("extra", "cost", "per_query_usd")),
-    (c.COST_PER_1M_OUTPUT_TOKENS, ("extra", "cost", "per_1m_output_tokens_usd")),
-    (c.ENERGY_PER_OUTPUT_TOKEN, ("extra", "energy", "per_output_token_j")),
+    (c.COST_PER_QUERY, ("cost", "cost_per_query_usd")),
+    (c.COST_PER_1M_OUTPUT_TOKENS, ("cost", "cost_per_1m_output_tokens_usd")),
+    (c.ENERGY_PER_OUTPUT_TOKEN, ("gpu", "total", "j_per_output_token")),
 )
 
 

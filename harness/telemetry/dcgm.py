@@ -77,7 +77,7 @@ def to_samples(series: Iterable[Series], source: str, labels: Mapping[str, str])
         reading[s.name] = s.value
     samples = []
     for (ts, gpu, uuid), reading in sorted(by_reading.items(), key=lambda kv: (kv[0][0], _order(kv[0][1]))):
-        values = {field: reading[name] * factor for name, (field, factor) in FIELDS.items() if name in reading}
+        values = {f: reading[name] * factor for name, (f, factor) in FIELDS.items() if name in reading}
         if MEMORY_PARTS[0] in reading and MEMORY_PARTS[1] in reading:
             values["mem_total_bytes"] = sum(reading.get(part, 0.0) for part in MEMORY_PARTS) * MIB
         throttle = next((reading[name] for name in THROTTLE_FIELDS if name in reading), None)
@@ -131,17 +131,23 @@ class DcgmSource:
         self._url = url
         self._labels = dict(labels or {})
         self._selection = RemoteSelection(gpus)
+        self._pending: list[GpuSample] = []  # the scrape open() made, returned by the first read
         self._client = httpx.Client(timeout=timeout_s)
 
     def open(self) -> None:
         try:
             where = self._url + (f" with labels {self._labels}" if self._labels else "")
-            self._selection.resolve(self._scrape(), where)
+            first = self._scrape()
+            self._selection.resolve(first, where)
+            self._pending = self._selection.keep(first)
         except BaseException:
             self._client.close()
             raise
 
     def read(self) -> list[GpuSample]:
+        if self._pending:
+            first, self._pending = self._pending, []
+            return first
         return self._selection.keep(self._scrape())
 
     def close(self) -> None:

@@ -32,7 +32,6 @@ from harness.telemetry.sample import (
     GPU_SCHEMA,
     SOURCE_DCGM,
     SOURCE_NVML,
-    SOURCE_PROMETHEUS,
     SOURCES,
     GpuSample,
 )

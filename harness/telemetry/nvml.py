@@ -100,4 +100,3 @@ def _number(value: Any) -> float | None:
 def _text(value: str | bytes) -> str:
     # Older bindings return bytes.
     return value.decode() if isinstance(value, bytes) else str(value)
-

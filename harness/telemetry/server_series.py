@@ -80,10 +80,11 @@ def window_latency(metrics: pd.DataFrame, histogram: str, start: float, end: flo
         return stats
     total = _value(at_last, f"{histogram}_sum") - _value(at_first, f"{histogram}_sum")
     buckets = _buckets(at_last, histogram).subtract(_buckets(at_first, histogram), fill_value=0.0)
-    stats["count"] = int(round(count))
+    stats["count"] = round(count)
     stats["mean_ms"] = as_float(total / count * MS)
+    bounds, counts = buckets.index.to_numpy(), buckets.to_numpy()
     for key, q in QUANTILES.items():
-        stats[f"{key}_ms"] = as_float(histogram_quantile(q, buckets.index.to_numpy(), buckets.to_numpy()) * MS)
+        stats[f"{key}_ms"] = as_float(histogram_quantile(q, bounds, counts) * MS)
     return stats
 
 

@@ -1,6 +1,6 @@
 """A harness stand-in for the orphan tests: launches a server, reports it, then holds or exits.
 
-    python tests/support/launcher_child.py hold|exit SPEC_JSON
+    python tests/support/launcher_child.py hold|exit SPEC_JSON LOG_DIR
 
 Prints one JSON line `{"pid": ..., "base_url": ...}` once the server is healthy. `hold` then sleeps
 inside the `with` block until killed; `exit` started the server without a `with` block and returns,
@@ -20,8 +20,8 @@ if __package__ in (None, ""):
 from harness.launch import LaunchedServer, ServerSpec
 
 
-def main(mode: str, spec_json: str) -> int:
-    server = LaunchedServer(ServerSpec(**json.loads(spec_json)))
+def main(mode: str, spec_json: str, log_dir: str) -> int:
+    server = LaunchedServer(ServerSpec(**json.loads(spec_json)), Path(log_dir))
     if mode == "exit":
         server.start()
         print(json.dumps({"pid": server.pid, "base_url": server.base_url}), flush=True)
@@ -33,4 +33,4 @@ def main(mode: str, spec_json: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(sys.argv[1], sys.argv[2], sys.argv[3]))

@@ -1,0 +1,34 @@
+"""Run the benchmarks and print their results (record them in benchmarks/RESULTS.md).
+
+    python benchmarks/run.py            # all
+    python benchmarks/run.py capacity   # one
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHMARKS = {
+    "capacity": HERE / "bench_capacity.py",
+    "drift": HERE / "bench_drift.py",
+}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    status = 0
+    for name in names:
+        print(f"== {name}", flush=True)
+        status |= subprocess.run([sys.executable, str(BENCHMARKS[name])], check=False).returncode
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

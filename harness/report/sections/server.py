@@ -1,0 +1,165 @@
+"""Client vs server: what the harness measured beside what the endpoint's own ``/metrics`` said.
+
+Shown when the run scraped the server (``server_metrics.parquet``): server-side TTFT and queue
+time against the client's TTFT, requests running and waiting on the server against the
+client's requests in flight, and KV-cache usage over time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from harness.analysis import metrics as m
+from harness.analysis.timeseries import per_second
+from harness.report.figures import figure_html, shade_window
+from harness.report.format import number
+from harness.report.fragments import note, section, table
+from harness.telemetry import read_server_metrics
+from harness.telemetry import server_series as ss
+
+TITLE = "Client vs server"
+STATS: tuple[str, ...] = ("count", "mean_ms", "p50_ms", "p90_ms", "p99_ms")
+
+
+def render(run_dir: Path, summary: dict[str, Any], records: pd.DataFrame) -> str | None:
+    metrics = read_server_metrics(run_dir)
+    if metrics is None:
+        return None
+    window = summary["window"]
+    return section(
+        "server",
+        TITLE,
+        _latency_table(metrics, summary, window["start"], window["end"]),
+        note(
+            "Server-side figures over the scrapes bracketing the measured window; its percentiles are "
+            "estimated from the server's histogram buckets (linear within a bucket), the client's come "
+            "from raw samples. Server TTFT runs from the server receiving the request; the client's "
+            "includes the network and connection set-up."
+        ),
+        _plots(metrics, summary, records),
+    )
+
+
+def _latency_table(metrics: pd.DataFrame, summary: dict[str, Any], start: float, end: float) -> str:
+    latency = summary["latency"]
+    rows = []
+    for label, client_key, histogram in (
+        ("TTFT", "ttft_ms", "ttft"),
+        ("E2E", "e2e_ms", "e2e"),
+        ("ITL", "itl_ms", "itl"),
+    ):
+        client = latency[client_key]
+        rows.append((f"{label} client", *_cells({"count": client["count"], **_ms(client)})))
+        rows.append(
+            (f"{label} server", *_cells(ss.window_latency(metrics, ss.HISTOGRAMS[histogram], start, end)))
+        )
+    rows.append(
+        ("Queue time server", *_cells(ss.window_latency(metrics, ss.HISTOGRAMS["queue"], start, end)))
+    )
+    load = ss.window_gauges(metrics, start, end)
+    facts = [
+        ("Server requests running, mean / max", _mean_max(load["running"], 1)),
+        ("Server requests waiting, mean / max", _mean_max(load["waiting"], 1)),
+        ("Server KV-cache usage, mean / max %", _mean_max(_percent(load["kv_cache_usage_ratio"]), 1)),
+        ("Client requests in flight, mean / peak",
+         f"{number(summary['concurrency']['mean'], 2)} / {number(summary['concurrency']['peak'])}"),
+    ]  # fmt: skip
+    return table(("", "count", "mean ms", "p50 ms", "p90 ms", "p99 ms"), rows, "numbers") + table(
+        ("", ""), facts, "facts"
+    )
+
+
+def _ms(stats: dict[str, Any]) -> dict[str, Any]:
+    return {f"{key}_ms": stats[key] for key in ("mean", "p50", "p90", "p99")}
+
+
+def _cells(stats: dict[str, Any]) -> list[str]:
+    return [number(stats[key], 1) if key != "count" else number(stats[key]) for key in STATS]
+
+
+def _mean_max(stats: dict[str, float | None], digits: int) -> str:
+    return f"{number(stats['mean'], digits)} / {number(stats['max'], digits)}"
+
+
+def _percent(stats: dict[str, float | None]) -> dict[str, float | None]:
+    return {k: None if v is None else v * 100.0 for k, v in stats.items()}
+
+
+def _plots(metrics: pd.DataFrame, summary: dict[str, Any], records: pd.DataFrame) -> str:
+    started = summary["run"]["started_at"]
+    load = ss.gauges(metrics)
+    fig = make_subplots(
+        rows=3,
+        cols=1,
+        shared_xaxes=True,
+        subplot_titles=(
+            "TTFT, mean per scrape interval (ms)",
+            "requests: server running / waiting, client in flight",
+            "server KV-cache usage %",
+        ),
+    )
+    server_ttft = ss.interval_means(metrics, ss.HISTOGRAMS["ttft"])
+    queue = ss.interval_means(metrics, ss.HISTOGRAMS["queue"])
+    client_ttft = client_interval_means(records, load["ts"].to_numpy())
+    for name, frame in (
+        ("client TTFT", client_ttft),
+        ("server TTFT", server_ttft),
+        ("server queue time", queue),
+    ):
+        if not frame.empty:
+            fig.add_trace(
+                go.Scatter(
+                    x=frame["ts"] - started, y=frame["mean_s"] * m.MS, mode="lines+markers", name=name
+                ),
+                row=1,
+                col=1,
+            )
+    for column, name in (("running", "server running"), ("waiting", "server waiting")):
+        if column in load:
+            fig.add_trace(
+                go.Scatter(x=load["ts"] - started, y=load[column], mode="lines", name=name), row=2, col=1
+            )
+    bins = per_second(records, started)
+    if not bins.empty:
+        fig.add_trace(
+            go.Scatter(x=bins["second"], y=bins["concurrency"], mode="lines", name="client in flight"),
+            row=2,
+            col=1,
+        )
+    if "kv_cache_usage_ratio" in load:
+        fig.add_trace(
+            go.Scatter(
+                x=load["ts"] - started, y=load["kv_cache_usage_ratio"] * 100.0, mode="lines", name="KV cache"
+            ),
+            row=3,
+            col=1,
+        )
+    shade_window(fig, summary)
+    fig.update_xaxes(title_text="seconds since start", row=3, col=1)
+    return figure_html(fig, height=760)
+
+
+def client_interval_means(records: pd.DataFrame, scrape_ts: np.ndarray) -> pd.DataFrame:
+    """The client's mean TTFT of successful requests whose first token arrived between consecutive
+    scrapes (``ts`` of the later one), comparable with the server's Δsum / Δcount."""
+    ok = records.loc[records["ok"].eq(True)]
+    first_token = m.floats(ok, "sent_at") + m.ttft_s(ok)
+    ttft = m.ttft_s(ok)
+    keep = np.isfinite(first_token)
+    if scrape_ts.size < 2 or not keep.any():
+        return pd.DataFrame({"ts": [], "mean_s": [], "count": []})
+    interval = np.searchsorted(scrape_ts, first_token[keep], side="left")
+    inside = (interval > 0) & (interval < scrape_ts.size)
+    grouped = pd.DataFrame({"interval": interval[inside], "ttft": ttft[keep][inside]}).groupby("interval")[
+        "ttft"
+    ]
+    means, counts = grouped.mean(), grouped.size()
+    return pd.DataFrame(
+        {"ts": scrape_ts[means.index.to_numpy()], "mean_s": means.to_numpy(), "count": counts.to_numpy()}
+    )

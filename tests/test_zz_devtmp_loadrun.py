@@ -1,0 +1,152 @@
+"""End to end through the command line: a short load run with the exporter on and Prometheus
+scraping it, then the golden, gate and drift jobs pushing their results; every dashboard panel
+query is evaluated through Prometheus' HTTP API.
+
+The simulator runs as its own server so that Prometheus scrapes its vLLM-named metrics too.
+Panels that only a GPU or a real vLLM can fill are listed in ``NEEDS_GPU`` / ``NEEDS_VLLM``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.dashboards.build import DASHBOARDS
+from harness.publish import catalogue as c
+from tests import support_prometheus as prom
+from tests._dashboards_fixtures import NEEDS_GPU, NEEDS_VLLM, expand, finite_points, queries
+
+GOLDEN_SET = prom.REPO / "golden" / "support_intents.jsonl"
+
+
+@dataclass
+class Run:
+    prometheus: prom.Prometheus
+    summary: dict[str, Any]
+    run_id: str
+    started: float
+    ended: float
+
+
+@contextmanager
+def simulator(port: int, workdir: Path) -> Iterator[str]:
+    argv = [sys.executable, "-m", "harness.sim", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--ttft-ms", "60", "--itl-ms", "8", "--max-num-seqs", "16", "--seed", "1"]
+    log = (workdir / "sim.log").open("wb")
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, (workdir / "sim.log").read_text()
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "simulator did not start"
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+def harness(*args: str) -> str:
+    """Run ``slm-harness ARGS``; returns its stdout (the command must succeed)."""
+    done = subprocess.run(
+        [sys.executable, "/tmp/devcli/devcli.py", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=prom.REPO,
+    )
+    assert done.returncode == 0, (
+        f"slm-harness {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}"
+    )
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    workdir = tmp_path_factory.mktemp("loadrun")
+    exporter_port, sim_port = prom.free_port(), prom.free_port()
+    with (
+        simulator(sim_port, workdir) as sim_url,
+        prom.pushgateway(workdir) as gateway,
+        prom.prometheus(
+            workdir,
+            [
+                prom.scrape_config("slm_harness", f"127.0.0.1:{exporter_port}"),
+                prom.scrape_config("pushgateway", f"127.0.0.1:{gateway.port}", honor_labels=True),
+                prom.scrape_config("simulator", f"127.0.0.1:{sim_port}"),
+            ],
+            rule_files=sorted(prom.RULES_DIR.glob("*.yml")),
+        ) as prometheus,
+    ):
+        prometheus.wait_until_scraped("simulator")
+        prometheus.wait_until_scraped("pushgateway")
+        started = time.time()
+        runs = workdir / "runs"
+        out = harness(
+            "run", "scenarios/smoke.yaml", "--endpoint", sim_url, "--duration", "8", "--quiet",
+            "--exporter-port", str(exporter_port), "--pushgateway", gateway.url, "--out", str(runs),
+        )  # fmt: skip
+        run_dir = Path(out.strip().splitlines()[-1])
+        summary = json.loads((run_dir / "summary.json").read_text())
+        harness("golden", "run", str(GOLDEN_SET), "--endpoint", sim_url, "--pushgateway", gateway.url,
+                "--out", str(runs), "--quiet")  # fmt: skip
+        harness("gate", "--baseline", str(run_dir), "--candidate", str(run_dir), "--pushgateway", gateway.url,
+                "--out", str(workdir / "gate"))  # fmt: skip
+        harness("drift", "--reference", str(run_dir), "--current", str(run_dir), "--pushgateway", gateway.url,
+                "--out", str(workdir / "drift"))  # fmt: skip
+        for stamp in (c.RUN_TIMESTAMP, c.GOLDEN_TIMESTAMP, c.GATE_TIMESTAMP, c.DRIFT_TIMESTAMP):
+            assert prometheus.wait_for(stamp.name), f"{stamp.name} never reached Prometheus"
+        time.sleep(2)  # one more scrape of the simulator, and the rules evaluated once more
+        yield Run(prometheus, summary, run_dir.name, started, time.time())
+
+
+@pytest.mark.parametrize(
+    "query",
+    queries(*(d.uid for d in DASHBOARDS.values()), skip=NEEDS_GPU | NEEDS_VLLM),
+    ids=lambda q: f"{q.dashboard}:{q.panel}:{q.ref}",
+)
+def test_panel_query_returns_data(run: Run, query: Any) -> None:
+    matrix = run.prometheus.query_range(expand(query.expr), run.started, run.ended, step=1.0)
+    assert finite_points(matrix) > 0, f"{query.panel}: {query.expr}"
+
+
+def test_pushed_run_is_queryable_with_its_grouping_labels(run: Run) -> None:
+    result = run.prometheus.query(f'slm_run_info{{job="{c.JOB_LOAD}", run_id="{run.run_id}"}}')
+    assert len(result) == 1
+    labels = result[0]["metric"]
+    assert labels["scenario"] == run.summary["run"]["scenario"] == "smoke"
+    assert labels["model"] == run.summary["run"]["model"]
+    p95 = run.prometheus.query(f'slm_run_ttft_seconds{{run_id="{run.run_id}", quantile="0.95"}}')
+    assert float(p95[0]["value"][1]) == pytest.approx(run.summary["latency"]["ttft_ms"]["p95"] / 1000)
+
+
+def test_histogram_p95_ttft_agrees_with_summary_within_the_bucket_resolution(run: Run) -> None:
+    # The exporter is gone after the run: take each bucket's last scraped count.
+    buckets_now = 'last_over_time(slm_ttft_seconds_bucket{job="slm_harness"}[10m])'
+    expr = f"histogram_quantile(0.95, sum by (le) ({buckets_now}))"
+    from_histogram = float(run.prometheus.query(expr)[0]["value"][1])
+    exact = run.summary["latency"]["ttft_ms"]["p95"] / 1000
+    buckets = c.TTFT.buckets
+    assert buckets is not None
+    i = bisect.bisect_left(buckets, exact)
+    width = buckets[i] - (buckets[i - 1] if i else 0.0)
+    # The last scrape can miss the final second of requests, so allow one bucket width either side.
+    assert abs(from_histogram - exact) <= width, (exact, from_histogram, width)
+    assert run.summary["requests"]["completed"] > 50
