@@ -13,11 +13,15 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pandas as pd
 import pynvml
+
+from harness.telemetry.sample import GPU_COLUMNS, GpuSample
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DCGM_PAGE = FIXTURES / "dcgm" / "dcgm-exporter.txt"
 DCGM_UUIDS = ("GPU-7c3e5b1a-9f42-d1e8-6a0b-52c4f8e9d317", "GPU-0b91d6f4-2e7a-83c5-f1d0-9ae6c7b24a58")
+GIB = 1024**3
 # Energy the served dcgm page adds per GPU at every request (mJ).
 DCGM_ENERGY_STEP_MJ = {"0": 2500, "1": 400}
 
@@ -191,3 +195,37 @@ def dcgm_energy_mj(gpu: str) -> int:
     """The energy counter of ``gpu`` in the fixture as captured (request 0)."""
     match = next(mo for mo in _ENERGY_LINE.finditer(DCGM_PAGE.read_text()) if mo.group(2) == gpu)
     return int(match.group(3))
+
+
+def known_gpu_samples(t0: float = 100.0, gpu1_energy: list[float] | None = None) -> pd.DataFrame:
+    """Two GPUs sampled at t0 .. t0+5 s with the round numbers the energy tests compute by hand."""
+    gpu0 = {
+        "energy_j": [1000.0, 1250.0, 1500.0, 1800.0, 2100.0, 2350.0],
+        "power_w": [250.0, 250.0, 300.0, 300.0, 250.0, 250.0],
+        "util_ratio": [0.5, 0.9, 1.0, 0.8, 0.6, 0.2],
+        "mem_used_bytes": [g * GIB for g in (10, 20, 30, 25, 15, 5)],
+        "throttle_reasons": [0, 0x4, 0x4, 0x44, 0x4, 0],
+    }
+    gpu1 = {
+        "energy_j": gpu1_energy or [500.0, 600.0, 700.0, 800.0, 900.0, 1000.0],
+        "power_w": [100.0] * 6,
+        "util_ratio": [0.1, 0.2, 0.3, 0.3, 0.3, 0.1],
+        "mem_used_bytes": [4.0 * GIB] * 6,
+        "throttle_reasons": [0] * 6,
+    }
+    rows = []
+    for i in range(6):
+        for index, readings in (("0", gpu0), ("1", gpu1)):
+            rows.append(
+                GpuSample(
+                    ts=t0 + i,
+                    gpu=index,
+                    source="dcgm",
+                    uuid=f"GPU-{index}",
+                    name="NVIDIA L4",
+                    mem_total_bytes=48.0 * GIB,
+                    temperature_c=50.0 + i,
+                    **{key: values[i] for key, values in readings.items()},
+                ).to_row()
+            )
+    return pd.DataFrame(rows, columns=list(GPU_COLUMNS))

@@ -4,48 +4,13 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pytest
 
 from harness.analysis.cost import cost_summary
 from harness.analysis.energy import gpu_summary
-from harness.telemetry.sample import GPU_COLUMNS, GpuSample, throttle_names
-
-GIB = 1024**3
-TS = [100.0, 101.0, 102.0, 103.0, 104.0, 105.0]
-
-
-def samples(gpu1_energy: list[float] | None = None) -> pd.DataFrame:
-    gpu0 = {
-        "energy_j": [1000.0, 1250.0, 1500.0, 1800.0, 2100.0, 2350.0],
-        "power_w": [250.0, 250.0, 300.0, 300.0, 250.0, 250.0],
-        "util_ratio": [0.5, 0.9, 1.0, 0.8, 0.6, 0.2],
-        "mem_used_bytes": [g * GIB for g in (10, 20, 30, 25, 15, 5)],
-        "throttle_reasons": [0, 0x4, 0x4, 0x44, 0x4, 0],
-    }
-    gpu1 = {
-        "energy_j": gpu1_energy or [500.0, 600.0, 700.0, 800.0, 900.0, 1000.0],
-        "power_w": [100.0] * 6,
-        "util_ratio": [0.1, 0.2, 0.3, 0.3, 0.3, 0.1],
-        "mem_used_bytes": [4.0 * GIB] * 6,
-        "throttle_reasons": [0] * 6,
-    }
-    rows = []
-    for i, t in enumerate(TS):
-        for index, readings in (("0", gpu0), ("1", gpu1)):
-            rows.append(
-                GpuSample(
-                    ts=t,
-                    gpu=index,
-                    source="dcgm",
-                    uuid=f"GPU-{index}",
-                    name="NVIDIA L4",
-                    mem_total_bytes=24.0 * GIB,
-                    temperature_c=50.0 + i,
-                    **{key: values[i] for key, values in readings.items()},
-                ).to_row()
-            )
-    return pd.DataFrame(rows, columns=list(GPU_COLUMNS))
+from harness.telemetry.sample import throttle_names
+from tests._telemetry_fixtures import GIB
+from tests._telemetry_fixtures import known_gpu_samples as samples
 
 
 def test_energy_is_the_counter_interpolated_at_the_window_bounds() -> None:
@@ -72,7 +37,7 @@ def test_statistics_use_the_samples_inside_the_window() -> None:
     assert gpu0["util_mean_ratio"] == pytest.approx(0.8)
     assert gpu0["util_max_ratio"] == pytest.approx(1.0)
     assert gpu0["mem_used_peak_bytes"] == 30 * GIB
-    assert gpu0["mem_total_bytes"] == 24 * GIB
+    assert gpu0["mem_total_bytes"] == 48 * GIB
     assert gpu0["power_mean_w"] == pytest.approx(850.0 / 3)
     assert gpu0["power_max_w"] == 300.0
     assert gpu0["temperature_max_c"] == 54.0
@@ -105,7 +70,7 @@ def test_samples_not_bracketing_the_window_give_no_energy(start: float, end: flo
 
 
 def test_a_counter_that_goes_back_gives_no_energy() -> None:
-    summary = gpu_summary(samples([500.0, 600.0, 5.0, 105.0, 205.0, 305.0]), 101.5, 104.0, 100)
+    summary = gpu_summary(samples(gpu1_energy=[500.0, 600.0, 5.0, 105.0, 205.0, 305.0]), 101.5, 104.0, 100)
     assert summary["gpus"][0]["energy_j"] == pytest.approx(2100.0 - 1375.0)
     assert summary["gpus"][1]["energy_j"] is None
     assert summary["total"]["energy_reason"] == (

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from harness.dashboards.build import DASHBOARDS
 from harness.publish import catalogue as c
@@ -63,6 +64,15 @@ def simulator(port: int, workdir: Path) -> Iterator[str]:
         log.close()
 
 
+def priced_smoke(workdir: Path) -> Path:
+    """scenarios/smoke.yaml with an accelerator price, so the run's cost is computed and pushed."""
+    scenario = yaml.safe_load((prom.REPO / "scenarios" / "smoke.yaml").read_text())
+    scenario["cost"] = {"accelerator_usd_per_hour": 2.5}
+    path = workdir / "smoke.yaml"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False))
+    return path
+
+
 def harness(*args: str) -> str:
     """Run ``slm-harness ARGS``; returns its stdout (the command must succeed)."""
     done = subprocess.run(
@@ -98,15 +108,16 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         prometheus.wait_until_scraped("simulator")
         prometheus.wait_until_scraped("pushgateway")
         started = time.time()
-        runs = workdir / "runs"
         out = harness(
-            "run", "scenarios/smoke.yaml", "--endpoint", sim_url, "--duration", "8", "--quiet",
-            "--exporter-port", str(exporter_port), "--pushgateway", gateway.url, "--out", str(runs),
+            "run", str(priced_smoke(workdir)), "--endpoint", sim_url, "--duration", "8", "--quiet",
+            "--exporter-port", str(exporter_port), "--pushgateway", gateway.url,
+            "--out", str(workdir / "runs"),
         )  # fmt: skip
         run_dir = Path(out.strip().splitlines()[-1])
         summary = json.loads((run_dir / "summary.json").read_text())
+        # Golden results go into the load run, so the gate compares its golden accuracy too.
         harness("golden", "run", str(GOLDEN_SET), "--endpoint", sim_url, "--pushgateway", gateway.url,
-                "--out", str(runs), "--quiet")  # fmt: skip
+                "--into", str(run_dir), "--quiet")  # fmt: skip
         harness("gate", "--baseline", str(run_dir), "--candidate", str(run_dir), "--pushgateway", gateway.url,
                 "--out", str(workdir / "gate"))  # fmt: skip
         harness("drift", "--reference", str(run_dir), "--current", str(run_dir), "--pushgateway", gateway.url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import socket
 from collections import Counter
 from collections.abc import Iterator
@@ -112,6 +113,7 @@ def test_without_slos_every_successful_request_is_goodput(exporter: LiveExporter
 
 
 def test_gauges_and_run_info(exporter: LiveExporter) -> None:
+    assert math.isnan(value(scrape(exporter), "slm_slo_attainment_ratio"))  # nothing measured yet
     exporter.set_in_flight(7)
     exporter.set_active_users(12)
     exporter.set_run_info("run-a")

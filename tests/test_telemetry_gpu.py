@@ -191,4 +191,6 @@ def test_unsupported_and_lost_gpus_leave_nulls_not_zeros(tmp_path: Path, fake: F
     assert summary["total"]["energy_reason"] == (
         "GPU 1: the GPU reports no total-energy counter (it needs a Volta or newer GPU)"
     )
-    assert summary["gpus"][0]["energy_j"] == pytest.approx(gpu0["energy_j"].iloc[-1] - gpu0["energy_j"].iloc[0])
+    assert summary["gpus"][0]["energy_j"] == pytest.approx(
+        gpu0["energy_j"].iloc[-1] - gpu0["energy_j"].iloc[0]
+    )

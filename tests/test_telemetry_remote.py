@@ -107,9 +107,10 @@ def test_selector_escapes_label_values() -> None:
 
 
 def test_prometheus_source_keeps_each_scrape_with_its_own_timestamp(tmp_path: Path) -> None:
-    with serve_pages(dcgm_page) as server, sp.prometheus(
-        tmp_path, [sp.scrape_config("dcgm", f"127.0.0.1:{server.server_port}")]
-    ) as prom:
+    with (
+        serve_pages(dcgm_page) as server,
+        sp.prometheus(tmp_path, [sp.scrape_config("dcgm", f"127.0.0.1:{server.server_port}")]) as prom,
+    ):
         assert prom.wait_for('DCGM_FI_DEV_GPU_UTIL{gpu="0"}')
         run_dir = tmp_path / "run"
         run_dir.mkdir()

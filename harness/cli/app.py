@@ -7,7 +7,7 @@ import sys
 import typer
 
 from harness import __version__
-from harness.cli import loadtest, sim
+from harness.cli import baseline, dashboards, drift, gate, golden, loadtest, sim
 from harness.config.errors import ConfigError
 from harness.launch.errors import LaunchError
 
@@ -22,6 +22,11 @@ app.command("run")(loadtest.run)
 app.command("report")(loadtest.report)
 app.command("worker")(loadtest.worker)
 app.command("locustfile")(loadtest.locustfile)
+app.add_typer(golden.app, name="golden")
+app.command("gate")(gate.gate)
+app.add_typer(baseline.app, name="baseline")
+app.add_typer(drift.app, name="drift")
+app.add_typer(dashboards.app, name="dashboards")
 app.command(
     "sim",
     add_help_option=False,

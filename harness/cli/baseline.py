@@ -21,21 +21,19 @@ def promote(
     name: Annotated[str, typer.Option(help="Baseline name, used as --baseline NAME by the gate.")],
     replace: Annotated[bool, typer.Option(help="Replace an existing baseline of this name.")] = False,
     baselines_dir: BaselinesDir = DEFAULT_BASELINES_DIR,
-) -> int:
+) -> None:
     """Store a run's results as a named baseline; prints the baseline's directory."""
     from harness.gate.baselines import promote as promote_run
 
     baseline = promote_run(run, name, baselines_dir, replace=replace)
     print(baseline.path)
-    return 0
 
 
 @app.command("list")
-def list_(baselines_dir: BaselinesDir = DEFAULT_BASELINES_DIR) -> int:
+def list_(baselines_dir: BaselinesDir = DEFAULT_BASELINES_DIR) -> None:
     """List stored baselines, newest first."""
     from harness.gate.baselines import list_baselines
 
     for b in list_baselines(baselines_dir):
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(b.promoted_at))
         print(f"{b.name}\t{when}Z\t{b.source}")
-    return 0

@@ -28,7 +28,7 @@ def gate(
     baselines_dir: Annotated[
         Path, typer.Option(help="Where named baselines are stored.")
     ] = DEFAULT_BASELINES_DIR,
-) -> int:
+) -> None:
     """Evaluate the gate rules; writes gate.xml (JUnit), gate.md and gate.json.
 
     gate.md is also appended to $GITHUB_STEP_SUMMARY when that variable is set.
@@ -61,4 +61,4 @@ def gate(
     console.print(f"wrote {', '.join(str(p) for p in written)}", soft_wrap=True)
     verdict = "passed" if report.passed else f"failed ({len(report.failed)} of {len(report.results)} gates)"
     print(f"gate {verdict}", flush=True)
-    return report.exit_code
+    raise typer.Exit(report.exit_code)

@@ -23,13 +23,12 @@ SetsArg = Annotated[list[Path], typer.Argument(help="Golden set JSONL files or f
 
 
 @app.command("check")
-def check(sets: SetsArg) -> int:
+def check(sets: SetsArg) -> None:
     """Validate golden sets (schema, scorer options, expected answers) without asking anything."""
     from harness.golden.dataset import load_sets
 
     for s in load_sets(sets):
         print(f"{s.path}: {s.name}: {len(s.items)} items, default scorer {s.defaults.scorer}")
-    return 0
 
 
 @app.command("run")
@@ -65,7 +64,7 @@ def run(
     ] = 0.0,
     pushgateway: Annotated[str | None, typer.Option(help="Pushgateway URL for the golden metrics.")] = None,
     quiet: Annotated[bool, typer.Option(help="No result table.")] = False,
-) -> int:
+) -> None:
     """Ask every golden item, score the answers; prints the run directory on the last line.
 
     Exit code 1 when no item could be scored (every one failed in transport).
@@ -113,7 +112,8 @@ def run(
     if pushgateway:
         push_golden(pushgateway, golden_samples(section, model_name, base_url, output.ended_at), run_dir.name)
     print(run_dir, flush=True)
-    return 1 if section["scored"] == 0 else 0
+    if section["scored"] == 0:
+        raise typer.Exit(1)
 
 
 def _auth_headers(api_key_env: str | None) -> dict[str, str]:

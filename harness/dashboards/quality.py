@@ -28,6 +28,7 @@ def _newest(spec: c.MetricSpec, stamp: c.MetricSpec, filters: dict[str, str], jo
 
 def _golden() -> Row:
     accuracy = _newest(c.GOLDEN_ACCURACY, c.GOLDEN_TIMESTAMP, GOLDEN, c.JOB_GOLDEN)
+    items = _newest(c.GOLDEN_ITEMS, c.GOLDEN_TIMESTAMP, GOLDEN, c.JOB_GOLDEN)
     return Row(
         "Golden sets",
         [
@@ -54,7 +55,7 @@ def _golden() -> Row:
                 "Items by result (latest golden run)",
                 [
                     Query(
-                        f"sum by (result) ({_newest(c.GOLDEN_ITEMS, c.GOLDEN_TIMESTAMP, GOLDEN, c.JOB_GOLDEN)})",
+                        f"sum by (result) ({items})",
                         "{{result}}",
                     )
                 ],

@@ -63,8 +63,10 @@ class AccuracyTest(StrictModel):
 
 
 class Embeddings(StrictModel):
-    # Rows embedded per side: encoding costs ~3 ms per text on a CPU core.
+    # Texts embedded per side and text kind: a short prompt takes a few ms on a CPU core, a
+    # long answer tens of ms.
     max_rows: PositiveInt = 1000
+    texts: list[TextTarget] = Field(default_factory=lambda: list(BOTH), min_length=1)
     # ROC AUC of a classifier telling reference from current apart (Evidently's "model" method).
     threshold: float = Field(default=0.55, gt=0.5, lt=1)
 

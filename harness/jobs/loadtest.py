@@ -22,6 +22,7 @@ from harness.config import Scenario, scenario_to_yaml
 from harness.config.load import ConcurrencyProfile, RampProfile, RateProfile, SpikeProfile, StepsProfile
 from harness.jobs.endpoint import Target, discover_model, embedded_simulator, launched_server
 from harness.jobs.logs import attach_run_log
+from harness.jobs.services import RunServices
 from harness.load.context import LoadContext, Retries, Timeouts
 from harness.load.cpu import CpuMonitor
 from harness.load.driver import DriverResult, MasterOptions, run_load
@@ -146,15 +147,12 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
     writer = RecordWriter(run_dir)
     stats = ProgressStats()
     cpu = CpuMonitor()
-    notices: list[str] = []
+    services = RunServices(scenario, run_dir, options.exporter_port)
+    facts = RunFacts(model="", endpoint="simulator", run_start=time.time(), ended_at=0.0)
     driver: DriverResult | None = None
-    failure: str | None = None
-    started = time.time()
-    meta_model = ""
-    endpoint_name = "simulator"
     try:
         with resolve_target(scenario, api_key, run_dir) as target:
-            endpoint_name = target.name
+            facts.endpoint = target.name
             if not target.model:
                 ep = scenario.endpoint
                 target.model = discover_model(
@@ -163,8 +161,9 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
                     ep.verify_tls if ep is not None else True,
                     ep.timeouts.connect_s if ep is not None else 10.0,
                 )
-            meta_model = target.model
-            ctx = build_context(scenario, target, [writer.append, stats])
+            facts.model = target.model
+            services.start(target)
+            ctx = build_context(scenario, target, [writer.append, stats, *services.sinks()])
             log.info(
                 "run %s: %s against %s (model %s)", run_dir.name, scenario.name, target.base_url, target.model
             )
@@ -173,68 +172,64 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
                 def on_tick(elapsed: float) -> None:
                     cpu.sample(time.time())
                     writer.flush()
+                    services.tick(ctx)
                     progress.tick(elapsed)
 
-                master = options.master
-                if master is not None:
-                    master.setup = {
-                        "scenario": scenario_to_yaml(scenario),
-                        "scenario_name": scenario.name,
-                        "base_url": target.base_url,
-                        "model": target.model,
-                        "endpoint_name": target.name,
-                    }
                 driver = run_load(
                     ctx,
                     users_at(scenario),
                     spawn_rate=scenario.load.spawn_rate,
                     grace_s=options.grace_s,
                     on_tick=on_tick,
-                    master=master,
+                    master=_master(options.master, scenario, target),
                 )
+            services.stop_samplers()
     except BaseException as e:  # keep every record, then let the error through
-        failure = f"{type(e).__name__}: {e}" if not isinstance(e, KeyboardInterrupt) else "interrupted"
+        services.close()
         writer.close()
-        _finish(run_dir, scenario, meta_model, endpoint_name, started, driver, failure, cpu.summary())
+        facts.partial_reason = (
+            "interrupted" if isinstance(e, KeyboardInterrupt) else f"{type(e).__name__}: {e}"
+        )
+        _complete(facts, driver, cpu)
+        finish_run(run_dir, scenario, facts, services.summary_sections)
         detach_log()
         raise
     writer.close()
-    summary = _finish(run_dir, scenario, meta_model, endpoint_name, started, driver, None, cpu.summary())
+    _complete(facts, driver, cpu)
+    summary = finish_run(run_dir, scenario, facts, services.summary_sections)
+    services.publish(summary, options.pushgateway_url)
     detach_log()
-    exit_code = EXIT_INTERRUPTED if driver is not None and driver.interrupted_by else EXIT_OK
-    if driver is not None:
-        notices.extend(driver.notices)
+    notices = [*services.notices, *(driver.notices if driver else [])]
     notices.extend(summary.get("health", {}).get("warnings", []))
+    exit_code = EXIT_INTERRUPTED if driver is not None and driver.interrupted_by else EXIT_OK
     return LoadRunResult(run_dir=run_dir, summary=summary, exit_code=exit_code, notices=notices)
 
 
-def _finish(
-    run_dir: Path,
-    scenario: Scenario,
-    model: str,
-    endpoint: str,
-    started: float,
-    driver: DriverResult | None,
-    failure: str | None,
-    client_cpu: dict[str, float],
-) -> dict[str, Any]:
-    partial_reason = failure
-    if driver is not None and driver.interrupted_by:
-        partial_reason = f"interrupted by {driver.interrupted_by}"
-    return finish_run(
-        run_dir,
-        scenario,
-        RunFacts(
-            model=model,
-            endpoint=endpoint,
-            run_start=started if driver is None else driver.started_at,
-            ended_at=time.time() if driver is None else driver.ended_at,
-            partial_reason=partial_reason,
-            stop_reason=driver.stop_reason if driver else "failed",
-            fleet=driver.fleet if driver is not None else None,
-            extra={"client_cpu": client_cpu},
-        ),
-    )
+def _master(master: MasterOptions | None, scenario: Scenario, target: Target) -> MasterOptions | None:
+    """A distributed run's master options, with the setup every worker receives."""
+    if master is not None:
+        master.setup = {
+            "scenario": scenario_to_yaml(scenario),
+            "scenario_name": scenario.name,
+            "base_url": target.base_url,
+            "model": target.model,
+            "endpoint_name": target.name,
+        }
+    return master
+
+
+def _complete(facts: RunFacts, driver: DriverResult | None, cpu: CpuMonitor) -> None:
+    """Fill in what the driver learned (or, when it never ran, what is known now)."""
+    facts.extra["client_cpu"] = cpu.summary()
+    if driver is None:
+        facts.ended_at = time.time()
+        facts.stop_reason = "failed"
+        return
+    facts.run_start, facts.ended_at = driver.started_at, driver.ended_at
+    facts.stop_reason = driver.stop_reason
+    facts.fleet = driver.fleet
+    if driver.interrupted_by:
+        facts.partial_reason = f"interrupted by {driver.interrupted_by}"
 
 
 @dataclass
@@ -251,8 +246,16 @@ class RunFacts:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def finish_run(run_dir: Path, scenario: Scenario, facts: RunFacts) -> dict[str, Any]:
-    """Summarise what was recorded and write summary.json and report.html."""
+def finish_run(
+    run_dir: Path,
+    scenario: Scenario,
+    facts: RunFacts,
+    sections: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Summarise what was recorded and write summary.json and report.html.
+
+    ``sections`` adds summary sections computed from the summary so far (GPU, cost).
+    """
     records = read_records(run_dir)
     load = scenario.load
     window_start = facts.run_start + load.warmup_s
@@ -279,6 +282,8 @@ def finish_run(run_dir: Path, scenario: Scenario, facts: RunFacts) -> dict[str, 
     summary = summarize(records, meta)
     if facts.fleet is not None:
         summary["workers"] = facts.fleet
+    if sections is not None:
+        summary.update(sections(summary))
     (run_dir / rundir.SUMMARY_FILE).write_text(json.dumps(summary, indent=2, allow_nan=False))
     from harness.report import write_report
 

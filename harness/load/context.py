@@ -65,6 +65,7 @@ class LoadContext:
     run_start: float = 0.0  # epoch seconds when load began
     stopping: bool = False
     in_flight: int = 0
+    active_users: int = 0
     issued: int = 0
     # Greenlets of open-loop requests, so the driver can cancel what outlives the grace period.
     pending: Group = field(default_factory=Group)

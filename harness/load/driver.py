@@ -103,6 +103,7 @@ def run_load(
         while True:
             gevent.sleep(TICK_S)
             now = time.time()
+            ctx.active_users = runner.user_count
             if fleet is not None:
                 fleet.watch()
             if on_tick is not None:

@@ -19,6 +19,7 @@ from harness import __version__
 from harness.protocol.errors import ALL_KINDS, CLIENT
 from harness.publish import catalogue as c
 from harness.records.record import PHASE_MEASURE, RequestRecord
+from harness.telemetry.sample import GpuSample
 
 _MS = 1000.0
 
@@ -56,10 +57,24 @@ class LiveExporter:
         self._input_tokens = c.counter(c.INPUT_TOKENS, r).labels(*values)
         self._goodput = c.counter(c.GOODPUT, r).labels(*values)
         self._attainment = c.gauge(c.SLO_ATTAINMENT, r).labels(*values)
+        self._attainment.set(float("nan"))  # undefined until a measured request completes, not 0 %
         self._in_flight = c.gauge(c.IN_FLIGHT, r).labels(*values)
         self._active_users = c.gauge(c.ACTIVE_USERS, r).labels(*values)
         self._slo_threshold = c.gauge(c.SLO_THRESHOLD, r)
         self._run_info = c.gauge(c.RUN_INFO, r)
+        self._gpu_gauges = {
+            spec.name: c.gauge(spec, r)
+            for spec in (
+                c.GPU_UTILIZATION,
+                c.GPU_MEMORY_USED,
+                c.GPU_MEMORY_TOTAL,
+                c.GPU_POWER,
+                c.GPU_TEMPERATURE,
+                c.GPU_SM_CLOCK,
+                c.GPU_MEM_CLOCK,
+            )
+        }
+        self._gpu_energy = c.counter(c.GPU_ENERGY, r)
         self._slo_ms: dict[str, float] = {}
         self._measured = 0
         self._meeting = 0
@@ -140,15 +155,13 @@ class LiveExporter:
             self._attainment.set(self._meeting / self._measured)
             return
         self._ok.inc()
-        ttft, e2e, n_out = rec.ttft_s, rec.e2e_s, rec.n_out
-        tpot = None
+        ttft, e2e, n_out, tpot = rec.ttft_s, rec.e2e_s, rec.n_out, rec.tpot_s
         if ttft is not None:
             self._ttft.observe(ttft)
         if e2e is not None:
             self._e2e.observe(e2e)
-            if ttft is not None and n_out is not None and n_out >= 2:
-                tpot = (e2e - ttft) / (n_out - 1)
-                self._tpot.observe(tpot)
+        if tpot is not None:
+            self._tpot.observe(tpot)
         for gap in rec.chunk_gaps_s:
             self._itl.observe(gap)
         if n_out:
@@ -159,6 +172,23 @@ class LiveExporter:
             self._meeting += 1
             self._goodput.inc()
         self._attainment.set(self._meeting / self._measured)
+
+    def observe_gpu(self, sample: GpuSample) -> None:
+        """Publish one GPU reading (called from the GPU sampler's thread)."""
+        values = (*self._values, sample.gpu)
+        for spec, value in (
+            (c.GPU_UTILIZATION, sample.util_ratio),
+            (c.GPU_MEMORY_USED, sample.mem_used_bytes),
+            (c.GPU_MEMORY_TOTAL, sample.mem_total_bytes),
+            (c.GPU_POWER, sample.power_w),
+            (c.GPU_TEMPERATURE, sample.temperature_c),
+            (c.GPU_SM_CLOCK, sample.sm_clock_hz),
+            (c.GPU_MEM_CLOCK, sample.mem_clock_hz),
+        ):
+            if value is not None:
+                self._gpu_gauges[spec.name].labels(*values).set(value)
+        if sample.energy_delta_j is not None and sample.energy_delta_j >= 0:
+            self._gpu_energy.labels(*values).inc(sample.energy_delta_j)
 
     def _meets_slos(
         self, ttft: float | None, tpot: float | None, e2e: float | None, n_out: int | None

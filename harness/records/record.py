@@ -56,6 +56,16 @@ class RequestRecord:
     truth_ttft_s: float | None = None
     truth_e2e_s: float | None = None
 
+    @property
+    def tpot_s(self) -> float | None:
+        """Time per output token: (E2E − TTFT) / (N_out − 1), defined only for N_out ≥ 2.
+
+        ``harness.analysis.metrics.tpot_s`` is the same formula over a frame of records.
+        """
+        if self.ttft_s is None or self.e2e_s is None or self.n_out is None or self.n_out < 2:
+            return None
+        return (self.e2e_s - self.ttft_s) / (self.n_out - 1)
+
     def to_row(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -11,8 +11,10 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 from plotly.subplots import make_subplots
 
+from harness.records.rundir import GPU_FILE
 from harness.report.figures import figure_html, shade_window
 from harness.report.format import number, percent
 from harness.report.fragments import note, section, table
@@ -33,14 +35,20 @@ PLOTS: tuple[tuple[str, str, float], ...] = (
 
 def render(run_dir: Path, summary: dict[str, Any], records: pd.DataFrame) -> str | None:
     gpu, cost = summary.get("gpu"), summary.get("cost")
-    samples = read_gpu_samples(run_dir)
-    if gpu is None and cost is None and samples is None:
+    unreadable = None
+    try:
+        samples = read_gpu_samples(run_dir)
+    except (pa.ArrowException, OSError) as exc:
+        samples, unreadable = None, note(f"{GPU_FILE} unreadable ({exc}); GPU plots left out")
+    if gpu is None and cost is None and samples is None and unreadable is None:
         return None
     parts = []
     if gpu is not None:
         parts.extend(_gpu_tables(gpu))
     if cost is not None:
         parts.append(_cost_table(cost))
+    if unreadable is not None:
+        parts.append(unreadable)
     if samples is not None and not samples.empty:
         parts.append(_plots(samples, summary))
     return section("gpu", TITLE, *parts)

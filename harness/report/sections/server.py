@@ -13,10 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 from plotly.subplots import make_subplots
 
 from harness.analysis import metrics as m
 from harness.analysis.timeseries import per_second
+from harness.records.rundir import SERVER_METRICS_FILE
 from harness.report.figures import figure_html, shade_window
 from harness.report.format import number
 from harness.report.fragments import note, section, table
@@ -28,8 +30,11 @@ STATS: tuple[str, ...] = ("count", "mean_ms", "p50_ms", "p90_ms", "p99_ms")
 
 
 def render(run_dir: Path, summary: dict[str, Any], records: pd.DataFrame) -> str | None:
-    metrics = read_server_metrics(run_dir)
-    if metrics is None:
+    try:
+        metrics = read_server_metrics(run_dir)
+    except (pa.ArrowException, OSError) as exc:
+        return section("server", TITLE, note(f"{SERVER_METRICS_FILE} unreadable ({exc})"))
+    if metrics is None or metrics.empty:
         return None
     window = summary["window"]
     return section(

@@ -1,0 +1,130 @@
+"""What runs beside the load: the live exporter, GPU telemetry and the server-metrics scraper.
+
+Each is optional and none may break a run: a part that cannot start leaves a one-line notice
+and the run goes on without it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from harness.analysis.cost import cost_summary
+from harness.analysis.energy import gpu_summary
+from harness.config import Scenario
+from harness.jobs.endpoint import Target
+from harness.load.context import LoadContext
+from harness.publish.exporter import LiveExporter
+from harness.publish.load_run import open_exporter, push_run_summary
+from harness.telemetry import GpuSampler, ServerMetricsScraper, metrics_url, read_gpu_samples
+
+log = logging.getLogger("harness.services")
+
+
+class RunServices:
+    def __init__(self, scenario: Scenario, run_dir: Path, exporter_port: int | None) -> None:
+        self.scenario = scenario
+        self.run_dir = run_dir
+        self.exporter_port = exporter_port
+        self.exporter: LiveExporter | None = None
+        self.gpu: GpuSampler | None = None
+        self.server: ServerMetricsScraper | None = None
+        self.gpu_notice: str | None = None
+        self.notices: list[str] = []
+
+    def start(self, target: Target) -> None:
+        s = self.scenario
+        labels = {"scenario": s.name, "model": target.model or "", "endpoint": target.name}
+        try:
+            self.exporter = open_exporter(s.publish, self.exporter_port, labels, self.run_dir.name, s.slo)
+        except OSError as e:
+            self._notice(f"live /metrics exporter not started ({e}) — run continues without it")
+        if self.exporter is not None:
+            log.info("live metrics on %s", self.exporter.url)
+        gpu_cfg = s.telemetry.gpu
+        if gpu_cfg.enabled:
+            self.gpu = GpuSampler(
+                self.run_dir,
+                interval_s=gpu_cfg.interval_s,
+                gpus=gpu_cfg.gpus,
+                source=gpu_cfg.source,
+                url=str(gpu_cfg.url) if gpu_cfg.url else None,
+                on_sample=self.exporter.observe_gpu if self.exporter is not None else None,
+                query_labels=gpu_cfg.query_labels,
+            )
+            self.gpu_notice = self.gpu.start()
+            if self.gpu_notice:
+                self._notice(self.gpu_notice)
+        server_cfg = s.telemetry.server_metrics
+        if server_cfg.enabled:
+            url = (
+                str(server_cfg.url)
+                if server_cfg.url
+                else (target.metrics_url or metrics_url(target.base_url))
+            )
+            self.server = ServerMetricsScraper(
+                self.run_dir, url, server_cfg.interval_s, headers=target.headers
+            )
+            notice = self.server.start()
+            if notice:
+                self._notice(notice)
+                self.server = None
+
+    def _notice(self, text: str) -> None:
+        self.notices.append(text)
+
+    def sinks(self) -> list[Any]:
+        return [self.exporter.observe] if self.exporter is not None else []
+
+    def tick(self, ctx: LoadContext) -> None:
+        if self.exporter is not None:
+            self.exporter.set_in_flight(ctx.in_flight)
+            self.exporter.set_active_users(ctx.active_users)
+
+    def stop_samplers(self) -> None:
+        """Stop sampling and write gpu.parquet / server_metrics.parquet."""
+        for part in (self.gpu, self.server):
+            if part is not None:
+                try:
+                    part.stop()
+                except Exception as e:  # a telemetry fault never costs the run its results
+                    self._notice(f"telemetry stopped with an error: {e}")
+
+    def summary_sections(self, summary: dict[str, Any]) -> dict[str, Any]:
+        """The ``gpu`` and ``cost`` sections of the summary."""
+        window = summary["window"]
+        out_tokens = summary["tokens"]["output_total"] or 0
+        gpu = gpu_summary(
+            read_gpu_samples(self.run_dir),
+            window["start"],
+            window["end"],
+            out_tokens,
+            reason=self.gpu_notice or (None if self.scenario.telemetry.gpu.enabled else "GPU telemetry off"),
+        )
+        energy = gpu["total"]["energy_j"] if gpu["available"] and gpu["total"] else None
+        cost_cfg = self.scenario.cost.model_dump() if self.scenario.cost is not None else None
+        cost = cost_summary(
+            cost_cfg,
+            window["seconds"],
+            summary["requests"]["completed"],
+            out_tokens,
+            summary["tokens"]["input_total"] or 0,
+            energy,
+            golden_items=(summary.get("golden") or {}).get("items"),
+        )
+        return {"gpu": gpu, "cost": cost}
+
+    def publish(self, summary: dict[str, Any], pushgateway_url: str | None) -> None:
+        """Push the run's summary to the Pushgateway (when one is set), then stop the exporter."""
+        if push_run_summary(self.scenario.publish, pushgateway_url, summary) is False:
+            self._notice("Pushgateway push failed; the run's files are written")
+        if self.exporter is not None:
+            self.exporter.stop()
+            self.exporter = None
+
+    def close(self) -> None:
+        self.stop_samplers()
+        if self.exporter is not None:
+            self.exporter.stop()
+            self.exporter = None
