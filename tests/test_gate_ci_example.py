@@ -76,6 +76,7 @@ def stop_sim(workdir: Path) -> None:
     (workdir / "sim.pid").unlink()
 
 
+@pytest.mark.slow
 def test_first_main_run_promotes_then_a_worse_pull_request_fails_the_gate(workdir: Path) -> None:
     first = run_workflow(workdir, {"PROMOTE_BASELINE": "true", "SLM_DURATION": "5"})
     assert [r.returncode for r in first.values()] == [0] * len(LOCAL_STEPS), {

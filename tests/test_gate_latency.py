@@ -75,6 +75,9 @@ def test_thirty_percent_slower_ttft_fails(workdir: Path, baseline: Path) -> None
     assert ttft.estimate is not None and ttft.ci_low is not None
     assert 1.2 < ttft.estimate < 1.4 and ttft.ci_low > 1.1
     assert ttft.baseline is not None and 200 <= ttft.baseline < 260
+    # Closed loop: slower answers also mean fewer of them per second.
+    throughput = next(r for r in report.results if r.metric == "requests_per_s")
+    assert throughput.status == "fail" and throughput.estimate is not None and throughput.estimate < 0.85
     assert report.exit_code == 1
 
 

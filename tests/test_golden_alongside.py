@@ -25,7 +25,7 @@ def test_rounds_run_for_the_duration_and_land_in_the_run_directory(tmp_path: Pat
     )
     with (
         SimProcess(cfg) as server,
-        GoldenAlongside([golden_set.path], server.base_url, cfg.model, run_dir, 2.0, 0.5, 4),
+        GoldenAlongside([golden_set.path], server.base_url, cfg.model, run_dir, 2.0, 0.5, 4, delay_s=0.5),
     ):
         pass  # the load run would happen here
     rows = read_results(run_dir)

@@ -62,6 +62,7 @@ def run(
     interval: Annotated[
         float, typer.Option(min=0.0, help="Seconds between round starts with --duration.")
     ] = 0.0,
+    delay: Annotated[float, typer.Option(min=0.0, help="Seconds to wait before the first request.")] = 0.0,
     pushgateway: Annotated[str | None, typer.Option(help="Pushgateway URL for the golden metrics.")] = None,
     quiet: Annotated[bool, typer.Option(help="No result table.")] = False,
 ) -> None:
@@ -97,6 +98,7 @@ def run(
                 scenario=name,
                 duration_s=duration,
                 interval_s=interval,
+                delay_s=delay,
             )
         )
     if into is not None:

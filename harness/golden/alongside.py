@@ -24,8 +24,9 @@ class GoldenAlongsideError(RuntimeError):
 
 
 class GoldenAlongside:
-    """``with GoldenAlongside(...) as golden: <run load>``; rounds start at once and stop after
-    `duration_s`. Leaving the block waits for the child (up to its duration plus a grace)."""
+    """``with GoldenAlongside(...): <run load>``. Rounds start after `delay_s` (e.g. the load's
+    warm-up) and none starts after `duration_s` more. Leaving the block waits for the child (up
+    to its delay and duration plus a grace); an exception in the block stops it at once."""
 
     def __init__(
         self,
@@ -37,6 +38,7 @@ class GoldenAlongside:
         interval_s: float,
         concurrency: int,
         api_key_env: str | None = None,
+        delay_s: float = 0.0,
     ) -> None:
         self.argv = [
             sys.executable,
@@ -57,11 +59,13 @@ class GoldenAlongside:
             f"{interval_s:g}",
             "--concurrency",
             str(concurrency),
+            "--delay",
+            f"{delay_s:g}",
             "--quiet",
         ]
         if api_key_env is not None:
             self.argv += ["--api-key-env", api_key_env]
-        self.duration_s = duration_s
+        self.timeout_s = delay_s + duration_s + FINISH_GRACE_S
         self._proc: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
 
@@ -83,7 +87,7 @@ class GoldenAlongside:
         proc = self._proc
         assert proc is not None, "not started"
         try:
-            code = proc.wait(self.duration_s + FINISH_GRACE_S)
+            code = proc.wait(self.timeout_s)
         except subprocess.TimeoutExpired:
             self.stop()
             raise GoldenAlongsideError(

@@ -53,13 +53,15 @@ async def run_rounds(
     seed: int = 0,
     duration_s: float | None = None,
     interval_s: float = 0.0,
+    delay_s: float = 0.0,
 ) -> GoldenOutput:
-    """Ask every item of `sets`, once, or in rounds for `duration_s` seconds.
+    """Ask every item of `sets`, once, or in rounds for `duration_s` seconds, after `delay_s`.
 
     With a duration, a new round starts every `interval_s` seconds (or as soon as the
     previous one ends, when it took longer); no round starts after the duration is up, and a
     round under way is finished. Rows carry their round number.
     """
+    await asyncio.sleep(delay_s)
     output = GoldenOutput(started_at=time.time())
     rng = random.Random(seed)
     gate = asyncio.Semaphore(concurrency)
