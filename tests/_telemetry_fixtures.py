@@ -199,14 +199,14 @@ def dcgm_energy_mj(gpu: str) -> int:
 
 def known_gpu_samples(t0: float = 100.0, gpu1_energy: list[float] | None = None) -> pd.DataFrame:
     """Two GPUs sampled at t0 .. t0+5 s with the round numbers the energy tests compute by hand."""
-    gpu0 = {
+    gpu0: dict[str, list[Any]] = {
         "energy_j": [1000.0, 1250.0, 1500.0, 1800.0, 2100.0, 2350.0],
         "power_w": [250.0, 250.0, 300.0, 300.0, 250.0, 250.0],
         "util_ratio": [0.5, 0.9, 1.0, 0.8, 0.6, 0.2],
         "mem_used_bytes": [g * GIB for g in (10, 20, 30, 25, 15, 5)],
         "throttle_reasons": [0, 0x4, 0x4, 0x44, 0x4, 0],
     }
-    gpu1 = {
+    gpu1: dict[str, list[Any]] = {
         "energy_j": gpu1_energy or [500.0, 600.0, 700.0, 800.0, 900.0, 1000.0],
         "power_w": [100.0] * 6,
         "util_ratio": [0.1, 0.2, 0.3, 0.3, 0.3, 0.1],

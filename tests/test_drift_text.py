@@ -24,22 +24,24 @@ TEXTS = pd.Series(
         "  trailing words  ",
         "Wait... what?! Really",
         "日本語のテキスト。",
+        "bad \ud83d half",  # a lone surrogate, as json.loads accepts it
     ]
 )
 
 
 def test_descriptors_count_characters_words_sentences_and_non_letters() -> None:
     d = text_descriptors(TEXTS, "p")
-    assert d["p_chars"].tolist()[:1] + d["p_chars"].tolist()[2:] == [25, 0, 34, 30, 18, 21, 9]
-    assert d["p_words"].fillna(-1).tolist() == [5, -1, 0, 4, 6, 2, 3, 1]
+    assert d["p_chars"].tolist()[:1] + d["p_chars"].tolist()[2:] == [25, 0, 34, 30, 18, 21, 9, 10]
+    assert d["p_words"].fillna(-1).tolist() == [5, -1, 0, 4, 6, 2, 3, 1, 3]
     # A sentence ends at . ! ? followed by a space or the end; unclosed trailing words count as one.
-    assert d["p_sentences"].fillna(-1).tolist() == [2, -1, 0, 1, 2, 1, 3, 1]
+    assert d["p_sentences"].fillna(-1).tolist() == [2, -1, 0, 1, 2, 1, 3, 1, 1]
     # Share of non-space characters that are not letters (Unicode letters count as letters).
     assert d["p_nonletter_share"][0] == pytest.approx(2 / 21)
     assert d["p_nonletter_share"][4] == pytest.approx(5 / 25)
     assert d["p_nonletter_share"][7] == pytest.approx(1 / 9)
     assert np.isnan(d["p_nonletter_share"][1]) and d["p_nonletter_share"][2] == 0
-    assert d["p_json"].tolist() == ["no", None, "no", "yes", "no", "no", "no", "no"]
+    assert d["p_nonletter_share"][8] == pytest.approx(1 / 8)
+    assert d["p_json"].tolist() == ["no", None, "no", "yes", "no", "no", "no", "no", "no"]
 
 
 def test_descriptors_match_a_plain_python_count_on_many_texts() -> None:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import shlex
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from harness.cli.drift import app
 from harness.config.errors import ConfigError
 from harness.drift.synth import generate_logs
 from harness.drift.weeks import IsoWeek, choose_weeks, week_labels
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_iso_week_facts() -> None:
@@ -88,3 +92,27 @@ def test_weekly_mode_in_a_53_week_year_and_with_a_pinned_reference(tmp_path: Pat
     pinned = _weekly(tmp_path, logs, "--as-of", "2027-01-11", "--reference-week", "2026-W51")
     assert (pinned["reference"]["week"], pinned["current"]["week"]) == ("2026-W51", "2027-W01")
     assert pinned["reference"]["start"].startswith("2026-12-14")
+
+
+def test_the_ci_schedule_example_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workflow = yaml.safe_load((REPO / "examples" / "drift-weekly.yml").read_text())
+    assert workflow[True]["schedule"] == [{"cron": "0 6 * * 1"}]  # YAML 1.1 reads the key `on` as True
+    steps = {step.get("name"): step for step in workflow["jobs"]["drift"]["steps"]}
+    command = shlex.split(steps["Weekly drift report"]["run"])
+    assert command[:3] == ["slm-harness", "drift", "weekly"]
+    assert steps["Publish the report"]["with"]["path"] == "drift-report/"
+    assert steps["Publish the report"]["if"] == "always()"  # the report is kept when drift fails the job
+
+    monkeypatch.chdir(tmp_path)
+    generate_logs(
+        Path("logs"), weeks=3, start=date(2025, 1, 6), profile_by_week={3: "slower"}, requests_per_week=500
+    )
+    Path("drift.yaml").write_text(Path("logs/drift-config.yaml").read_text())
+    args = [arg.replace("$PUSHGATEWAY_URL", "http://127.0.0.1:9") for arg in command[2:]]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1  # --fail-on-drift: latency drifted
+    report = json.loads(Path("drift-report/drift.json").read_text())
+    assert report["current"]["week"] == "2025-W04" and {"ttft_s", "tpot_s"} <= {
+        f["feature"] for f in report["features"] if f["drifted"]
+    }
+    assert Path("drift-report/drift.html").exists() and Path("drift-report/drift.md").exists()

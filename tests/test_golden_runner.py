@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -15,7 +17,7 @@ from harness.golden.accuracy import golden_section, wilson_interval
 from harness.golden.dataset import GoldenSet, load_set, load_sets
 from harness.golden.output import section_for, write_golden_run
 from harness.golden.results import results_frame
-from harness.golden.runner import run_golden, run_rounds
+from harness.golden.runner import GoldenOutput, run_golden, run_rounds
 from harness.golden.transport import EndpointSettings, RetryPolicy
 from harness.sim.config import SimConfig
 from harness.sim.process import SimProcess
@@ -42,11 +44,12 @@ def small_set(folder: Path, n: int = 12) -> GoldenSet:
 
 def ask(
     golden_sets: list[GoldenSet],
+    *,
     policy: RetryPolicy = QUICK_RETRY,
     concurrency: int = 8,
     stream: bool = False,
     **sim: object,
-):
+) -> GoldenOutput:
     files = tuple(str(s.path) for s in golden_sets)
     with SimProcess(SimConfig(golden_files=files, **{**FAST, **sim})) as server:  # type: ignore[arg-type]
         settings = EndpointSettings(base_url=server.base_url, model="sim-model", stream=stream)
@@ -114,7 +117,7 @@ def test_wrong_answers_are_scored_wrong_at_the_simulated_rate() -> None:
     ],
 )
 def test_transport_failures_are_retried_until_answered(
-    tmp_path: Path, stream: bool, faults: dict[str, float], kinds: set[str]
+    tmp_path: Path, stream: bool, faults: dict[str, Any], kinds: set[str]
 ) -> None:
     golden_set = small_set(tmp_path, 40)
     policy = RetryPolicy(max_attempts=8, backoff_s=0.01)
@@ -188,8 +191,6 @@ def test_rounds_repeat_the_set_for_the_duration(tmp_path: Path) -> None:
     golden_set = small_set(tmp_path, 4)
     with SimProcess(SimConfig(golden_files=(str(golden_set.path),), **FAST)) as server:  # type: ignore[arg-type]
         settings = EndpointSettings(base_url=server.base_url, model="sim-model")
-        import asyncio
-
         started = time.monotonic()
         output = asyncio.run(
             run_rounds([golden_set], settings, 4, QUICK_RETRY, duration_s=1.0, interval_s=0.25)

@@ -6,11 +6,16 @@ import json
 
 import pytest
 
+from harness.config.golden_set import SCORER_NAMES
 from harness.golden.json_schema import schema_problem, violation
-from harness.golden.scorers import ScorerOptions, extract_label, first_number, normalize, score
+from harness.golden.scorers import SCORERS, ScorerOptions, extract_label, first_number, normalize, score
 
 NONE = ScorerOptions()
 LABELS = ("billing", "billing_dispute", "refund", "account_access", "how_to")
+
+
+def test_every_scorer_a_set_may_name_exists() -> None:
+    assert sorted(SCORERS) == sorted(SCORER_NAMES)
 
 
 def test_exact_strips_whitespace_only_and_accepts_alternatives() -> None:

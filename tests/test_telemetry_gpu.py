@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,9 +37,9 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> FakeNvml:
     return lib
 
 
-def run_sampler(run_dir: Path, seconds: float, **options: object) -> tuple[GpuSampler, list[GpuSample]]:
+def run_sampler(run_dir: Path, seconds: float, **options: Any) -> tuple[GpuSampler, list[GpuSample]]:
     seen: list[GpuSample] = []
-    sampler = GpuSampler(run_dir, INTERVAL_S, on_sample=seen.append, **options)  # type: ignore[arg-type]
+    sampler = GpuSampler(run_dir, INTERVAL_S, on_sample=seen.append, **options)
     assert sampler.start() is None
     time.sleep(seconds)
     assert sampler.stop() == run_dir / GPU_FILE
@@ -51,7 +52,9 @@ def test_real_nvml_without_a_gpu_gives_a_notice_and_no_data(tmp_path: Path) -> N
     if _nvml_present():  # a machine with a driver: the real library must give real samples
         assert notice is None
         time.sleep(0.2)
-        frame = pd.read_parquet(sampler.stop())
+        path = sampler.stop()
+        assert path is not None
+        frame = pd.read_parquet(path)
         assert frame["mem_total_bytes"].min() > 0
         assert frame["uuid"].str.startswith(("GPU-", "MIG-")).all()
         return

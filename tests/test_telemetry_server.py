@@ -10,12 +10,13 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from harness.records.rundir import SERVER_METRICS_FILE
 from harness.sim.config import SimConfig
 from harness.sim.process import SimProcess
-from harness.telemetry import ServerMetricsScraper, metrics_url, read_server_metrics
+from harness.telemetry import ServerMetricsScraper, metrics_url, read_server_metrics, server_metrics
 from harness.telemetry import server_series as ss
 from harness.telemetry.server_metrics import parse_page
 from tests._telemetry_fixtures import FIXTURES, serve_pages, url
@@ -47,11 +48,16 @@ def test_metrics_url_is_the_server_root(base: str, expected: str) -> None:
     assert metrics_url(base) == expected
 
 
-def test_vllm_page_keeps_server_families_in_long_format(tmp_path: Path) -> None:
+def test_vllm_page_keeps_server_families_in_long_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Row groups of at most ~2 scrapes (320 rows each), so the file is written in pieces.
+    monkeypatch.setattr(server_metrics, "FLUSH_ROWS", 600)
     frame = scrape(tmp_path, VLLM_PAGE)
     assert list(frame.columns) == ["ts", "name", "labels", "le", "value"]
     scrapes = frame["ts"].nunique()
     assert scrapes >= 3
+    assert pq.ParquetFile(tmp_path / SERVER_METRICS_FILE).num_row_groups == -(-scrapes // 2)
     assert frame["name"].str.startswith("vllm:").all()
     assert not frame["name"].str.endswith("_created").any()
     # Every scrape of the same page holds the same rows.
@@ -93,6 +99,13 @@ def test_window_latency_from_vllm_buckets_by_hand() -> None:
     # All 6 in the first bucket (0, 0.3]: rank 3 of 6 -> 150 ms, an estimate bounded by the bucket.
     assert (queue["count"], queue["p50_ms"]) == (6, pytest.approx(150.0))
     assert ss.window_latency(frame, ss.HISTOGRAMS["ttft"], 10.0, 10.0)["count"] == 0
+    summary = ss.window_summary(frame, 0.0, 10.0)
+    json.dumps(summary, allow_nan=False)
+    assert summary["ttft_ms"] == ttft and summary["queue_ms"] == queue
+    assert summary["e2e_ms"]["count"] == 6
+    # Gauges over the two scrapes inside the window: 0 then 6 running.
+    assert summary["running"] == {"mean": 3.0, "max": 6.0}
+    assert summary["kv_cache_usage_ratio"]["max"] == 0.00146520146520146
 
 
 def test_histogram_quantile_like_prometheus() -> None:

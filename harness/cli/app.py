@@ -7,7 +7,7 @@ import sys
 import typer
 
 from harness import __version__
-from harness.cli import baseline, dashboards, drift, gate, golden, loadtest, sim
+from harness.cli import baseline, dashboards, drift, gate, golden, loadtest, sim, telemetry
 from harness.config.errors import ConfigError
 from harness.launch.errors import LaunchError
 
@@ -27,6 +27,7 @@ app.command("gate")(gate.gate)
 app.add_typer(baseline.app, name="baseline")
 app.add_typer(drift.app, name="drift")
 app.add_typer(dashboards.app, name="dashboards")
+app.add_typer(telemetry.app, name="telemetry")
 app.command(
     "sim",
     add_help_option=False,

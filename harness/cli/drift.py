@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Drift reports with Evidently: `drift --reference SRC --current SRC`, or `drift weekly LOGS`.",
     invoke_without_command=True,
+    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
@@ -28,7 +29,10 @@ ConfigOption = Annotated[
 ]
 OutOption = Annotated[
     Path | None,
-    typer.Option(help="Folder for drift.html, drift.json and drift.md (default: a new reports/runs/<id>)."),
+    typer.Option(
+        help="Folder for drift.html, drift.json and drift.md (default: the current run directory "
+        "when --current is one, else a new reports/runs/<id>).",
+    ),
 ]
 FailOption = Annotated[bool, typer.Option(help="Exit with code 1 when any feature drifted.")]
 PushOption = Annotated[str | None, typer.Option(help="Pushgateway URL to push slm_drift_* metrics to.")]
@@ -42,9 +46,14 @@ def drift(
     ctx: typer.Context,
     reference: Annotated[
         list[Path] | None,
-        typer.Option(help="Reference: a run directory, a .jsonl log file or a folder of logs."),
+        typer.Option(
+            metavar="SRC", help="Reference: a run directory, a .jsonl log file or a folder of logs."
+        ),
     ] = None,
-    current: Annotated[list[Path] | None, typer.Option(help="Current: same kinds as --reference.")] = None,
+    current: Annotated[
+        list[Path] | None,
+        typer.Option(metavar="SRC", help="Current: same kinds as --reference (repeatable)."),
+    ] = None,
     config: ConfigOption = None,
     out: OutOption = None,
     fail_on_drift: FailOption = False,

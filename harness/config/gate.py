@@ -109,12 +109,16 @@ class GateRules(StrictModel):
 
     @model_validator(mode="after")
     def _unique_labels(self) -> GateRules:
-        labels = [gate.label for gate in self.absolute] + [gate.label for gate in self.relative]
-        for label in labels:
-            if labels.count(label) > 1:
-                raise invalid(
-                    f"two gates are both named {label!r}", "give one of them a distinct name", at="relative"
-                )
+        seen: set[str] = set()
+        for where, gates in (("absolute", self.absolute), ("relative", self.relative)):
+            for gate in gates:
+                if gate.label in seen:
+                    raise invalid(
+                        f"two gates are both named {gate.label!r}",
+                        "give one of them a distinct name",
+                        at=where,
+                    )
+                seen.add(gate.label)
         return self
 
 

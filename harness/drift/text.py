@@ -81,7 +81,8 @@ def _counts(chunk: list[str]) -> np.ndarray:
     nonempty = lengths > 0
     if not nonempty.any():
         return out
-    points = np.frombuffer("".join(chunk).encode("utf-32-le"), dtype=np.uint32)
+    # surrogatepass: JSON may carry a lone surrogate ("\ud83d"); it counts as one non-letter.
+    points = np.frombuffer("".join(chunk).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     in_bmp = points < _BMP
     clipped = np.where(in_bmp, points, 0)
     is_letter = _LETTER[clipped] & in_bmp

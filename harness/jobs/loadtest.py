@@ -93,6 +93,8 @@ def resolve_target(scenario: Scenario, api_key: str | None, run_dir: Path) -> It
         return
     if ep is None:
         options = scenario.simulator.model_dump() if scenario.simulator is not None else {}
+        if scenario.golden is not None:  # the simulator answers the golden items asked during load
+            options["golden_files"] = tuple(str(p) for p in scenario.golden.sets)
         with embedded_simulator(options) as target:
             yield target
         return

@@ -13,11 +13,20 @@ from typing import Any
 from harness.analysis.cost import cost_summary
 from harness.analysis.energy import gpu_summary
 from harness.config import Scenario
+from harness.golden.alongside import GoldenAlongside, GoldenAlongsideError
+from harness.golden.output import section_for
 from harness.jobs.endpoint import Target
 from harness.load.context import LoadContext
 from harness.publish.exporter import LiveExporter
 from harness.publish.load_run import open_exporter, push_run_summary
-from harness.telemetry import GpuSampler, ServerMetricsScraper, metrics_url, read_gpu_samples
+from harness.telemetry import (
+    GpuSampler,
+    ServerMetricsScraper,
+    metrics_url,
+    read_gpu_samples,
+    read_server_metrics,
+)
+from harness.telemetry.server_series import window_summary
 
 log = logging.getLogger("harness.services")
 
@@ -30,6 +39,7 @@ class RunServices:
         self.exporter: LiveExporter | None = None
         self.gpu: GpuSampler | None = None
         self.server: ServerMetricsScraper | None = None
+        self.golden: GoldenAlongside | None = None
         self.gpu_notice: str | None = None
         self.notices: list[str] = []
 
@@ -71,6 +81,21 @@ class RunServices:
                 self._notice(notice)
                 self.server = None
 
+        golden = s.golden
+        if golden is not None:
+            ep = s.endpoint
+            self.golden = GoldenAlongside(
+                [Path(p) for p in golden.sets],
+                target.base_url,
+                target.model or "",
+                self.run_dir,
+                duration_s=s.load.duration_s - s.load.warmup_s - s.load.cooldown_s,
+                interval_s=golden.interval_s,
+                concurrency=golden.concurrency,
+                api_key_env=ep.api_key_env if ep is not None else None,
+                delay_s=s.load.warmup_s,
+            ).__enter__()
+
     def _notice(self, text: str) -> None:
         self.notices.append(text)
 
@@ -83,7 +108,13 @@ class RunServices:
             self.exporter.set_active_users(ctx.active_users)
 
     def stop_samplers(self) -> None:
-        """Stop sampling and write gpu.parquet / server_metrics.parquet."""
+        """Wait for the golden rounds; stop sampling and write gpu.parquet / server_metrics.parquet."""
+        if self.golden is not None:
+            try:
+                self.golden.wait()
+            except GoldenAlongsideError as e:
+                self._notice(str(e))
+            self.golden = None
         for part in (self.gpu, self.server):
             if part is not None:
                 try:
@@ -92,8 +123,9 @@ class RunServices:
                     self._notice(f"telemetry stopped with an error: {e}")
 
     def summary_sections(self, summary: dict[str, Any]) -> dict[str, Any]:
-        """The ``gpu`` and ``cost`` sections of the summary."""
+        """The ``golden``, ``gpu``, ``cost`` and ``server`` sections of the summary."""
         window = summary["window"]
+        golden = section_for(self.run_dir)
         out_tokens = summary["tokens"]["output_total"] or 0
         gpu = gpu_summary(
             read_gpu_samples(self.run_dir),
@@ -111,9 +143,18 @@ class RunServices:
             out_tokens,
             summary["tokens"]["input_total"] or 0,
             energy,
-            golden_items=(summary.get("golden") or {}).get("items"),
+            golden_items=golden["scored"] if golden else None,
         )
-        return {"gpu": gpu, "cost": cost}
+        server = read_server_metrics(self.run_dir)
+        server_view = (
+            {"available": True, **window_summary(server, window["start"], window["end"])}
+            if server is not None and not server.empty
+            else {"available": False}
+        )
+        sections = {"gpu": gpu, "cost": cost, "server": server_view}
+        if golden is not None:
+            sections["golden"] = golden
+        return sections
 
     def publish(self, summary: dict[str, Any], pushgateway_url: str | None) -> None:
         """Push the run's summary to the Pushgateway (when one is set), then stop the exporter."""
@@ -124,6 +165,9 @@ class RunServices:
             self.exporter = None
 
     def close(self) -> None:
+        if self.golden is not None:
+            self.golden.stop()
+            self.golden = None
         self.stop_samplers()
         if self.exporter is not None:
             self.exporter.stop()

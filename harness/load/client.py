@@ -26,6 +26,7 @@ from harness.protocol import (
     StreamParser,
     build_request,
     classify_http_error,
+    join_url,
     parse_json_response,
 )
 from harness.protocol import errors as kinds
@@ -137,6 +138,7 @@ def perform(
 ) -> Outcome:
     """Send one request, read the whole response, return its record (never raises for endpoint faults)."""
     path, body = build_request(ctx.api, ctx.model, item, params_for(item, ctx.params), ctx.stream)  # type: ignore[arg-type]
+    url = join_url(ctx.base_url, path)
     payload = json.dumps(body)
     rec = RequestRecord(
         request_id=ctx.next_request_id(),
@@ -163,7 +165,7 @@ def perform(
     try:
         with session.request(
             "POST",
-            path,
+            url,
             data=payload,
             headers=request_headers(ctx),
             stream=True,

@@ -40,8 +40,11 @@ def shade_window(fig: go.Figure, summary: dict[str, Any]) -> None:
 
 def histogram(values: np.ndarray, name: str) -> go.Bar:
     """A histogram (up to p99.9) as pre-binned bars, so the page holds bin counts, not every sample."""
+    lower = float(values.min())
     upper = float(np.percentile(values, HISTOGRAM_UPPER_PERCENTILE))
-    counts, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=(float(values.min()), upper))
+    # Near-constant samples (a fixed TPOT) differ only by float noise: give them a visible width.
+    span = max(upper - lower, abs(lower) * 1e-3, 1e-9)
+    counts, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=(lower, lower + span))
     return go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), name=name)
 
 

@@ -4,6 +4,11 @@ Each read asks for the raw DCGM samples of a recent time range (a range-vector s
 instant query), so every row keeps the timestamp of the scrape that produced it rather than the
 time of the query; samples already seen are dropped. The first read looks further back and keeps
 only the latest scrape, so the run's first sample precedes its start.
+
+The timestamps are the Prometheus server's: its clock and the harness's must agree (NTP) for
+the samples to line up with the measured window. A Prometheus that scrapes several exporters
+holds several GPUs with index "0": narrow the series with ``query_labels`` (``Hostname``,
+``instance``, ``pod``…).
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from harness.telemetry.source import TelemetryUnavailable
 log = logging.getLogger("harness.telemetry")
 
 SERVER_PREFIXES: tuple[str, ...] = ("vllm:", "llamacpp:", "sim_")
+FLUSH_ROWS = 50_000  # rows buffered before a row group goes to the file (~150 vLLM scrapes)
 SCHEMA = pa.schema(
     [
         pa.field("ts", pa.float64(), nullable=False),
@@ -97,6 +98,8 @@ class ServerMetricsScraper:
         self._client = httpx.Client(timeout=timeout_s, headers=dict(headers or {}))
         self._poller = Poller("server-metrics", interval_s, self._scrape)
         self._rows: list[tuple[float, str, str, float | None, float]] = []
+        self._kept = 0  # rows scraped so far, written or buffered
+        self._writer: pq.ParquetWriter | None = None
         self._started = False
         self.notice: str | None = None
 
@@ -105,7 +108,7 @@ class ServerMetricsScraper:
         when the page cannot be read or holds no inference-server metrics."""
         try:
             self._scrape()
-            if not self._rows:
+            if not self._kept:
                 raise TelemetryUnavailable(
                     f"{self.url} shows no {', '.join(p.rstrip(':_') for p in SERVER_PREFIXES)} metrics"
                 )
@@ -126,18 +129,32 @@ class ServerMetricsScraper:
         self._poller.stop()
         self._poller.tick()
         self._client.close()
-        columns = list(zip(*self._rows, strict=True))
-        arrays = [pa.array(values, type=field.type) for values, field in zip(columns, SCHEMA, strict=True)]
-        table = pa.Table.from_arrays(arrays, schema=SCHEMA)
-        pq.write_table(table, self.path)
+        self._flush()
+        assert self._writer is not None
+        self._writer.close()
         return self.path
 
     def _scrape(self) -> None:
         response = fetch.get(self._client, self.url)
         try:
-            self._rows.extend(parse_page(response.text, time.time()))
+            rows = parse_page(response.text, time.time())
         except ValueError as e:
             raise TelemetryUnavailable(f"{self.url} is not a Prometheus metrics page ({e})") from None
+        self._rows.extend(rows)
+        self._kept += len(rows)
+        if len(self._rows) >= FLUSH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the buffered rows as one row group, so a long run's memory stays bounded."""
+        if not self._rows:
+            return
+        columns = list(zip(*self._rows, strict=True))
+        arrays = [pa.array(values, type=field.type) for values, field in zip(columns, SCHEMA, strict=True)]
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, SCHEMA)
+        self._writer.write_table(pa.Table.from_arrays(arrays, schema=SCHEMA))
+        self._rows = []
 
 
 def read_server_metrics(run_dir: Path) -> pd.DataFrame | None:

@@ -36,6 +36,15 @@ QUANTILES: dict[str, float] = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
 MS = 1000.0
 
 
+def window_summary(metrics: pd.DataFrame, start: float, end: float) -> dict[str, Any]:
+    """The server's view of [start, end], JSON-safe: ``<histogram>_ms`` (count, mean, p50, p90,
+    p99 for ttft, queue, e2e, itl) and the mean and max of each known gauge."""
+    latency = {
+        f"{name}_ms": window_latency(metrics, series, start, end) for name, series in HISTOGRAMS.items()
+    }
+    return {**latency, **window_gauges(metrics, start, end)}
+
+
 def gauges(metrics: pd.DataFrame) -> pd.DataFrame:
     """One row per scrape (``ts``) with the columns of ``GAUGES`` the server exposes."""
     frame = pd.DataFrame({"ts": np.sort(metrics["ts"].unique())})

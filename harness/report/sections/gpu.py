@@ -71,8 +71,16 @@ def _gpu_tables(gpu: dict[str, Any]) -> list[str]:
     ]
     if total["energy_reason"]:
         energy.append(("Energy not available", total["energy_reason"]))
-    headers = ("GPU", "model", "util mean / max", "memory peak / total", "power mean / max", "temp max",
-               "energy", "clock limits seen")  # fmt: skip
+    headers = (
+        "GPU",
+        "model",
+        "util mean / max",
+        "memory peak / total",
+        "power mean / max",
+        "temp max",
+        "energy",
+        "clock limits seen",
+    )
     rows = [
         (
             g["gpu"],

@@ -52,32 +52,26 @@ def render(run_dir: Path, summary: dict[str, Any], records: pd.DataFrame) -> str
 
 
 def _latency_table(metrics: pd.DataFrame, summary: dict[str, Any], start: float, end: float) -> str:
+    server = ss.window_summary(metrics, start, end)
     latency = summary["latency"]
     rows = []
-    for label, client_key, histogram in (
-        ("TTFT", "ttft_ms", "ttft"),
-        ("E2E", "e2e_ms", "e2e"),
-        ("ITL", "itl_ms", "itl"),
-    ):
-        client = latency[client_key]
+    for label, name in (("TTFT", "ttft"), ("E2E", "e2e"), ("ITL", "itl")):
+        client = latency[f"{name}_ms"]
         rows.append((f"{label} client", *_cells({"count": client["count"], **_ms(client)})))
-        rows.append(
-            (f"{label} server", *_cells(ss.window_latency(metrics, ss.HISTOGRAMS[histogram], start, end)))
-        )
-    rows.append(
-        ("Queue time server", *_cells(ss.window_latency(metrics, ss.HISTOGRAMS["queue"], start, end)))
-    )
-    load = ss.window_gauges(metrics, start, end)
+        rows.append((f"{label} server", *_cells(server[f"{name}_ms"])))
+    rows.append(("Queue time server", *_cells(server["queue_ms"])))
+    concurrency = summary["concurrency"]
     facts = [
-        ("Server requests running, mean / max", _mean_max(load["running"], 1)),
-        ("Server requests waiting, mean / max", _mean_max(load["waiting"], 1)),
-        ("Server KV-cache usage, mean / max %", _mean_max(_percent(load["kv_cache_usage_ratio"]), 1)),
-        ("Client requests in flight, mean / peak",
-         f"{number(summary['concurrency']['mean'], 2)} / {number(summary['concurrency']['peak'])}"),
-    ]  # fmt: skip
-    return table(("", "count", "mean ms", "p50 ms", "p90 ms", "p99 ms"), rows, "numbers") + table(
-        ("", ""), facts, "facts"
-    )
+        ("Server requests running, mean / max", _mean_max(server["running"], 1)),
+        ("Server requests waiting, mean / max", _mean_max(server["waiting"], 1)),
+        ("Server KV-cache usage, mean / max %", _mean_max(_percent(server["kv_cache_usage_ratio"]), 1)),
+        (
+            "Client requests in flight, mean / peak",
+            f"{number(concurrency['mean'], 2)} / {number(concurrency['peak'])}",
+        ),
+    ]
+    headers = ("", "count", "mean ms", "p50 ms", "p90 ms", "p99 ms")
+    return table(headers, rows, "numbers") + table(("", ""), facts, "facts")
 
 
 def _ms(stats: dict[str, Any]) -> dict[str, Any]:
