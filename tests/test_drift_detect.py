@@ -8,10 +8,10 @@ from pathlib import Path
 
 from harness.config.errors import ConfigError
 from harness.drift.synth import TOPIC_KEYWORDS
-from tests._drift_fixtures import drift, read_report, week_pair
+from tests._drift_fixtures import Report, drift, read_report, week_pair
 
 
-def _compare(tmp_path: Path, profile: str, *extra: str) -> tuple[int, object]:
+def _compare(tmp_path: Path, profile: str, *extra: str) -> tuple[int, Report]:
     pair = week_pair(tmp_path / "logs", profile)
     out = tmp_path / "out"
     result = drift(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -111,3 +113,15 @@ def test_config_mistakes_are_one_line_errors(tmp_path: Path, text: str, expected
     assert str(info.value).startswith(f"{path}: ")
     assert expected in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_importing_the_drift_package_leaves_evidently_and_torch_out() -> None:
+    # Evidently takes seconds to import: only computing a report may pay for it.
+    code = (
+        "import sys, harness.drift, harness.cli.drift; "
+        "print(sorted(m for m in ('evidently', 'torch', 'sentence_transformers') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"

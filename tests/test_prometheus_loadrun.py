@@ -3,7 +3,8 @@ scraping it, then the golden, gate and drift jobs pushing their results; every d
 query is evaluated through Prometheus' HTTP API.
 
 The simulator runs as its own server so that Prometheus scrapes its vLLM-named metrics too.
-Panels that only a GPU or a real vLLM can fill are listed in ``NEEDS_GPU`` / ``NEEDS_VLLM``.
+Panels that only a GPU or a real vLLM can fill are listed in ``NEEDS_GPU`` / ``NEEDS_VLLM``; the
+vLLM ones are proven against a real vLLM in ``tests/test_vllm_loadrun.py``.
 """
 
 from __future__ import annotations

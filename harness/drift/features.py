@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from harness.drift.config import DriftConfig, TextTarget
-from harness.drift.text import contains_any, matches, text_descriptors
+from harness.drift.text import DESCRIPTORS, contains_any, matches, text_descriptors
 
 NONE = "none"  # category of a missing finish reason / of a request without error
 
@@ -23,7 +23,6 @@ _MEASURED = {
     "tpot_s": "tpot_s",
     "e2e_s": "e2e_s",
 }
-_TEXT_NUMERIC = ("chars", "words", "sentences", "nonletter_share")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +52,7 @@ def build_features(sample: pd.DataFrame, config: DriftConfig) -> FeatureSet:
     for target in ("prompt", "output"):
         texts = sample[target]
         described = text_descriptors(texts, target)
-        for name in _TEXT_NUMERIC:
+        for name in DESCRIPTORS:
             columns[f"{target}_{name}"] = described[f"{target}_{name}"]
             numeric.append(f"{target}_{name}")
         columns[f"{target}_json"] = described[f"{target}_json"]

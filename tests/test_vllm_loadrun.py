@@ -1,0 +1,88 @@
+"""A load test through the launch path against a real vLLM (CPU build, tiny model made locally).
+
+The harness starts vLLM from the scenario's ``server:`` section, runs the load, scrapes vLLM's
+``/metrics`` beside it and stops vLLM; a real Prometheus scrapes vLLM too, and every panel query
+of the vLLM dashboard must return data.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+import yaml
+
+from harness.dashboards import vllm as vllm_board
+from harness.records.store import read_records
+from tests import support_prometheus as prom
+from tests._dashboards_fixtures import expand, finite_points, queries
+from tests.support.vllm_env import VLLM_ENV, ensure_tiny_model, ensure_vllm_venv
+
+pytestmark = [pytest.mark.vllm, pytest.mark.timeout(900)]
+
+
+def test_launch_path_load_run_against_real_vllm(tmp_path: Path) -> None:
+    python, model = ensure_vllm_venv(), ensure_tiny_model()
+    port, exporter_port = prom.free_port(), prom.free_port()
+    scenario = {
+        "name": "vllm-launch",
+        "server": {
+            "kind": "vllm",
+            "model": str(model),
+            "command": [str(python), "-m", "vllm.entrypoints.openai.api_server"],
+            "args": ["--dtype", "float32", "--max-model-len", "512", "--enforce-eager"],
+            "env": dict(VLLM_ENV),
+            "port": port,
+            "startup_timeout_s": 240,
+        },
+        "workload": {"source": {"type": "inline", "prompts": ["Tell me about the sea."]}, "max_tokens": 48},
+        "load": {"profile": {"type": "concurrency", "users": 4}, "duration_s": 10, "warmup_s": 1},
+        "telemetry": {"server_metrics": {"interval_s": 0.5}},
+    }
+    path = tmp_path / "vllm.yaml"
+    path.write_text(yaml.safe_dump(scenario))
+    targets = [
+        prom.scrape_config("vllm", f"127.0.0.1:{port}"),
+        prom.scrape_config("slm_harness", f"127.0.0.1:{exporter_port}"),
+    ]
+    with prom.prometheus(tmp_path, targets) as prometheus:
+        started = time.time()
+        done = subprocess.run(
+            [sys.executable, "-m", "harness.cli.main", "run", str(path), "--out", str(tmp_path / "runs"),
+             "--quiet", "--exporter-port", str(exporter_port)],
+            capture_output=True, text=True, timeout=600, cwd=prom.REPO,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        ended = time.time()
+        run_dir = Path(done.stdout.strip().splitlines()[-1])
+        summary = json.loads((run_dir / "summary.json").read_text())
+        # The load ran against vLLM, with exact token counts from usage.
+        assert summary["requests"]["completed"] > 20 and summary["requests"]["errored"] == 0
+        records = read_records(run_dir)
+        assert (records.loc[records["ok"], "n_out"] == 48).all()
+        assert summary["tokens"]["source"] == "usage"
+        # vLLM's own metrics were scraped beside the load.
+        server = pd.read_parquet(run_dir / "server_metrics.parquet")
+        names = set(server["name"])
+        for name in ("vllm:num_requests_running", "vllm:kv_cache_usage_perc", "vllm:generation_tokens_total"):
+            assert name in names
+        assert summary["server"]["available"] is True
+        assert summary["server"]["ttft_ms"]["count"] > 0
+        assert (run_dir / "vllm-server.log").exists()
+        # vLLM was stopped with the run.
+        assert not [
+            p for p in psutil.process_iter(["cmdline"]) if str(model) in " ".join(p.info["cmdline"] or [])
+        ]
+        # Every panel of the vLLM dashboard returns data from a real vLLM.
+        failed = []
+        for query in queries(vllm_board.DASHBOARD.uid):
+            matrix = prometheus.query_range(expand(query.expr), started, ended, step=1.0)
+            if finite_points(matrix) == 0:
+                failed.append(f"{query.panel}: {query.expr}")
+        assert failed == []
