@@ -4,6 +4,8 @@ flagged. Two weeks of synthetic logs (2,000 requests each, fixed seeds) per case
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from harness.config.errors import ConfigError
@@ -112,3 +114,17 @@ def test_thirty_percent_slower_moves_only_latency(tmp_path: Path) -> None:
     _, report = _compare(tmp_path, "slower")
     assert set(report.drifted) == {"ttft_s", "tpot_s", "e2e_s"}
     assert 25 < report.feature("tpot_s")["change_pct"] < 35
+
+
+def test_the_slm_harness_command_exits_2_with_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli.main", "drift", "weekly", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"slm-harness: error: {tmp_path / 'missing'}: LOGS: does not exist — "
+        "fix: give a run directory, a .jsonl file or a folder\n"
+    )

@@ -124,7 +124,7 @@ def _drift() -> Row:
                         "{{model}} {{endpoint}}",
                     )
                 ],
-                "Whether the newest drift report flagged dataset drift.",
+                "Whether the newest drift report flagged any drifted feature.",
                 type="stat",
                 width=6,
                 value_text={"1": ("DRIFT", "red"), "0": ("NO DRIFT", "green")},

@@ -290,7 +290,7 @@ DRIFT_FEATURE_SCORE = _gauge(
     (*TARGET_LABELS, "feature"),
 )
 DRIFT_DETECTED = _gauge(
-    "slm_drift_detected", "", "1 when the drift report flagged dataset drift, else 0.", TARGET_LABELS
+    "slm_drift_detected", "", "1 when the drift report flagged any feature as drifted, else 0.", TARGET_LABELS
 )
 DRIFT_TIMESTAMP = _gauge(
     "slm_drift_timestamp_seconds", "seconds", "End of the drift report (epoch).", TARGET_LABELS
