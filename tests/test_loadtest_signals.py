@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from harness.records.store import JOURNAL_NAME, read_records
-from tests._load_helpers import ROOT, inline_workload, write_scenario
+from tests._load_helpers import ROOT, cli, inline_workload, write_scenario
 
 SPEC = {
     "name": "interrupt",
@@ -81,3 +81,12 @@ def test_sigkill_leaves_records_up_to_the_last_second(tmp_path: Path) -> None:
     # The simulator the run started does not outlive it.
     _gone, alive = psutil.wait_procs(children, timeout=10)
     assert not alive
+    # `slm-harness report` recovers the run: records compacted, a partial summary, a report.
+    proc2 = cli("report", str(run_dir))
+    assert proc2.returncode == 0, proc2.stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["run"]["partial"] is True
+    assert summary["requests"]["total"] + summary["requests"]["warmup"] + summary["requests"][
+        "cooldown"
+    ] == len(read_records(run_dir))
+    assert (run_dir / "records.parquet").exists() and (run_dir / "report.html").exists()

@@ -83,13 +83,19 @@ def run(
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
 ) -> None:
-    """Rebuild summary-based report.html of a run (recovers records of a crashed run first)."""
-    from harness.records.store import recover
+    """Rebuild a run's report.html; a run whose process died is recovered and summarised first."""
+    from harness.config.errors import ConfigError
+    from harness.jobs.loadtest import recover_run
+    from harness.records.rundir import SCENARIO_FILE, SUMMARY_FILE
     from harness.report import write_report
 
-    recover(run_dir)
-    path = write_report(run_dir)
-    print(path)
+    if not (run_dir / SCENARIO_FILE).is_file():
+        raise ConfigError(
+            str(run_dir), None, "is not a run directory (no scenario.yaml)", "give a reports/runs/<id> folder"
+        )
+    if not (run_dir / SUMMARY_FILE).is_file() or (run_dir / "records.arrows").is_file():
+        recover_run(run_dir)
+    print(write_report(run_dir))
 
 
 def worker(

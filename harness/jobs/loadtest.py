@@ -291,3 +291,28 @@ def finish_run(
 
     write_report(run_dir)
     return summary
+
+
+def recover_run(run_dir: Path) -> dict[str, Any]:
+    """Summarise a run whose process died (SIGKILL, power loss): records from the journal,
+    the clock from the records themselves, marked partial."""
+    from harness.config import load_scenario
+    from harness.records.store import recover
+
+    recover(run_dir)
+    scenario = load_scenario(run_dir / rundir.SCENARIO_FILE)
+    records = read_records(run_dir)
+    if records.empty:
+        start = end = (run_dir / rundir.SCENARIO_FILE).stat().st_mtime
+    else:
+        start = float(records["sent_at"].min())
+        end = float((records["sent_at"] + records["e2e_s"].fillna(0.0)).max())
+    facts = RunFacts(
+        model="",
+        endpoint=scenario.endpoint.name if scenario.endpoint is not None else "simulator",
+        run_start=start,
+        ended_at=end,
+        partial_reason="recovered after the run's process ended without finishing",
+        stop_reason="recovered",
+    )
+    return finish_run(run_dir, scenario, facts)
