@@ -10,6 +10,7 @@ from harness import __version__
 from harness.cli import baseline, dashboards, drift, gate, golden, loadtest, sim, telemetry
 from harness.config.errors import ConfigError
 from harness.launch.errors import LaunchError
+from harness.report.html import ReportError
 
 app = typer.Typer(
     name="slm-harness",
@@ -46,6 +47,9 @@ def run_app(args: list[str]) -> int:
     try:
         app(args=args, prog_name="slm-harness")
     except ConfigError as e:
+        print(f"slm-harness: error: {e}", file=sys.stderr)
+        return 2
+    except ReportError as e:
         print(f"slm-harness: error: {e}", file=sys.stderr)
         return 2
     except LaunchError as e:

@@ -87,13 +87,17 @@ def report(
     from harness.config.errors import ConfigError
     from harness.jobs.loadtest import recover_run
     from harness.records.rundir import SCENARIO_FILE, SUMMARY_FILE
+    from harness.records.store import JOURNAL_NAME
     from harness.report import write_report
 
     if not (run_dir / SCENARIO_FILE).is_file():
         raise ConfigError(
-            str(run_dir), None, "is not a run directory (no scenario.yaml)", "give a reports/runs/<id> folder"
+            None,
+            "RUN_DIR",
+            f"{run_dir} is not a run directory (no scenario.yaml)",
+            "give a reports/runs/<id> folder",
         )
-    if not (run_dir / SUMMARY_FILE).is_file() or (run_dir / "records.arrows").is_file():
+    if not (run_dir / SUMMARY_FILE).is_file() or (run_dir / JOURNAL_NAME).is_file():
         recover_run(run_dir)
     print(write_report(run_dir))
 

@@ -29,7 +29,7 @@ from harness.protocol import (
 )
 from harness.protocol import errors as kinds
 from harness.protocol.request import Api
-from harness.records.record import TOKEN_SOURCE_CHUNKS, TOKEN_SOURCE_USAGE, RequestRecord
+from harness.records.record import RequestRecord
 
 RETRYABLE_KINDS = frozenset(
     {
@@ -208,21 +208,5 @@ def _failed(kind: str, detail: str, t0: float) -> _Attempt:
 
 
 def _fill_record(record: RequestRecord, attempt: _Attempt) -> None:
-    p = attempt.parsed
     record.status_code = attempt.status
-    record.ttft_s, record.ttfc_s, record.e2e_s = p.ttft_s, p.ttfc_s, p.e2e_s
-    record.chunk_gaps_s = list(p.chunk_gaps_s)
-    record.n_content_chunks = p.n_content_chunks
-    record.finish_reason = p.finish_reason
-    record.output_text = p.text
-    record.n_in = p.prompt_tokens
-    if p.completion_tokens is not None:
-        record.n_out, record.token_source, record.n_out_alt = (
-            p.completion_tokens,
-            TOKEN_SOURCE_USAGE,
-            p.n_content_chunks,
-        )
-    elif p.n_content_chunks:
-        record.n_out, record.token_source = p.n_content_chunks, TOKEN_SOURCE_CHUNKS
-    record.error_kind, record.error_detail = p.error_kind, p.error_detail
-    record.ok = p.error_kind is None
+    record.apply_response(attempt.parsed)

@@ -31,8 +31,6 @@ from harness.protocol import (
 )
 from harness.protocol import errors as kinds
 from harness.records.record import (
-    TOKEN_SOURCE_CHUNKS,
-    TOKEN_SOURCE_USAGE,
     RequestRecord,
 )
 
@@ -187,7 +185,7 @@ def perform(
         total.close()
         ctx.in_flight -= 1
     if parsed is not None:
-        _fill_from_parsed(rec, parsed)
+        rec.apply_response(parsed)
     return outcome
 
 
@@ -238,33 +236,6 @@ def _read_response(
     if not clean and parsed.error_kind is None:
         parsed.error_kind, parsed.error_detail = kinds.RESET, "connection reset"
     return parsed
-
-
-def _fill_from_parsed(rec: RequestRecord, p: ParsedResponse) -> None:
-    rec.ttft_s = p.ttft_s
-    rec.ttfc_s = p.ttfc_s
-    rec.e2e_s = p.e2e_s
-    rec.chunk_gaps_s = list(p.chunk_gaps_s)
-    rec.n_content_chunks = p.n_content_chunks
-    rec.finish_reason = p.finish_reason
-    rec.output_text = p.text
-    rec.n_in = p.prompt_tokens
-    if p.completion_tokens is not None:
-        rec.n_out = p.completion_tokens
-        rec.token_source = TOKEN_SOURCE_USAGE
-        rec.n_out_alt = p.n_content_chunks
-    else:
-        rec.n_out = p.n_content_chunks
-        rec.token_source = TOKEN_SOURCE_CHUNKS
-    sim = p.extra.get("sim") if p.extra else None
-    if isinstance(sim, dict):
-        if "ttft_ms" in sim:
-            rec.truth_ttft_s = float(sim["ttft_ms"]) / 1000.0
-        if "e2e_ms" in sim:
-            rec.truth_e2e_s = float(sim["e2e_ms"]) / 1000.0
-    rec.error_kind = p.error_kind
-    rec.error_detail = p.error_detail
-    rec.ok = p.error_kind is None
 
 
 def _fail(rec: RequestRecord, kind: str, detail: str, t0: float) -> None:

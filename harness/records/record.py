@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from harness.protocol.parsed import ParsedResponse
+
 # Phases of a run: only "measure" counts towards the summary.
 PHASE_WARMUP = "warmup"
 PHASE_MEASURE = "measure"
@@ -65,6 +67,31 @@ class RequestRecord:
         if self.ttft_s is None or self.e2e_s is None or self.n_out is None or self.n_out < 2:
             return None
         return (self.e2e_s - self.ttft_s) / (self.n_out - 1)
+
+    def apply_response(self, p: ParsedResponse) -> None:
+        """Fill timings, tokens, text and outcome from a parsed response."""
+        self.ttft_s, self.ttfc_s, self.e2e_s = p.ttft_s, p.ttfc_s, p.e2e_s
+        self.chunk_gaps_s = list(p.chunk_gaps_s)
+        self.n_content_chunks = p.n_content_chunks
+        self.finish_reason = p.finish_reason
+        self.output_text = p.text
+        self.n_in = p.prompt_tokens
+        if p.completion_tokens is not None:
+            self.n_out, self.token_source, self.n_out_alt = (
+                p.completion_tokens,
+                TOKEN_SOURCE_USAGE,
+                p.n_content_chunks,
+            )
+        elif p.n_content_chunks:
+            self.n_out, self.token_source = p.n_content_chunks, TOKEN_SOURCE_CHUNKS
+        truth = p.extra.get("sim")  # the simulator's own timings of this request
+        if isinstance(truth, dict):
+            if "ttft_ms" in truth:
+                self.truth_ttft_s = float(truth["ttft_ms"]) / 1000.0
+            if "e2e_ms" in truth:
+                self.truth_e2e_s = float(truth["e2e_ms"]) / 1000.0
+        self.error_kind, self.error_detail = p.error_kind, p.error_detail
+        self.ok = p.error_kind is None
 
     def to_row(self) -> dict[str, Any]:
         return asdict(self)
