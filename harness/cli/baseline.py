@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from harness.gate.inputs import DEFAULT_BASELINES_DIR
+from harness.records.rundir import DEFAULT_BASELINES_DIR
 
 app = typer.Typer(help="Named baselines for gates.", no_args_is_help=True)
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from harness.gate.inputs import DEFAULT_BASELINES_DIR
+from harness.records.rundir import DEFAULT_BASELINES_DIR
 
 
 def gate(

@@ -17,10 +17,8 @@ import pandas as pd
 from harness.config.errors import ConfigError
 from harness.golden.output import GOLDEN_KEY, section_for
 from harness.golden.results import read_results
-from harness.records.rundir import GOLDEN_FILE, SUMMARY_FILE
+from harness.records.rundir import DEFAULT_BASELINES_DIR, GOLDEN_FILE, SUMMARY_FILE
 from harness.records.store import JOURNAL_NAME, PARQUET_NAME, read_records
-
-DEFAULT_BASELINES_DIR = Path("reports") / "baselines"
 
 
 @dataclass(slots=True)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 DEFAULT_RUNS_DIR = Path("reports") / "runs"
+DEFAULT_BASELINES_DIR = Path("reports") / "baselines"
 
 SCENARIO_FILE = "scenario.yaml"
 SUMMARY_FILE = "summary.json"
