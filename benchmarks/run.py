@@ -1,7 +1,6 @@
 """Run the benchmarks and print their results (record them in benchmarks/RESULTS.md).
 
-    python benchmarks/run.py            # all
-    python benchmarks/run.py capacity   # one
+Usage: ``python benchmarks/run.py`` for all, ``python benchmarks/run.py capacity`` for one.
 """
 
 from __future__ import annotations
