@@ -27,10 +27,16 @@ from tests.support.vllm_env import VLLM_ENV, ensure_tiny_model, ensure_vllm_venv
 pytestmark = [pytest.mark.vllm, pytest.mark.timeout(900)]
 
 
-def test_launch_path_load_run_against_real_vllm(tmp_path: Path) -> None:
-    python, model = ensure_vllm_venv(), ensure_tiny_model()
-    port, exporter_port = prom.free_port(), prom.free_port()
-    scenario = {
+def _vllm_processes(model: Path) -> list[psutil.Process]:
+    found = []
+    for p in psutil.process_iter(["cmdline"]):
+        if str(model) in " ".join(p.info["cmdline"] or []):
+            found.append(p)
+    return found
+
+
+def _scenario(python: Path, model: Path, port: int, duration_s: float) -> dict:
+    return {
         "name": "vllm-launch",
         "server": {
             "kind": "vllm",
@@ -42,9 +48,15 @@ def test_launch_path_load_run_against_real_vllm(tmp_path: Path) -> None:
             "startup_timeout_s": 240,
         },
         "workload": {"source": {"type": "inline", "prompts": ["Tell me about the sea."]}, "max_tokens": 48},
-        "load": {"profile": {"type": "concurrency", "users": 4}, "duration_s": 10, "warmup_s": 1},
+        "load": {"profile": {"type": "concurrency", "users": 4}, "duration_s": duration_s, "warmup_s": 1},
         "telemetry": {"server_metrics": {"interval_s": 0.5}},
     }
+
+
+def test_launch_path_load_run_against_real_vllm(tmp_path: Path) -> None:
+    python, model = ensure_vllm_venv(), ensure_tiny_model()
+    port, exporter_port = prom.free_port(), prom.free_port()
+    scenario = _scenario(python, model, port, 10)
     path = tmp_path / "vllm.yaml"
     path.write_text(yaml.safe_dump(scenario))
     targets = [
@@ -86,3 +98,32 @@ def test_launch_path_load_run_against_real_vllm(tmp_path: Path) -> None:
             if finite_points(matrix) == 0:
                 failed.append(f"{query.panel}: {query.expr}")
         assert failed == []
+
+
+def test_killing_the_harness_mid_run_leaves_no_vllm_behind(tmp_path: Path) -> None:
+    python, model = ensure_vllm_venv(), ensure_tiny_model()
+    path = tmp_path / "vllm.yaml"
+    path.write_text(yaml.safe_dump(_scenario(python, model, prom.free_port(), 300)))
+    out = tmp_path / "runs"
+    harness = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli.main", "run", str(path), "--out", str(out), "--quiet"],
+        cwd=prom.REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline:  # wait until the load is running against vLLM
+            runs = list(out.glob("*/records.arrows")) if out.exists() else []
+            if runs and len(read_records(runs[0].parent)) >= 20:
+                break
+            assert harness.poll() is None, "the harness ended early"
+            time.sleep(0.5)
+        servers = _vllm_processes(model)
+        assert servers, "vLLM is not running"
+        harness.kill()
+        harness.wait()
+        _gone, alive = psutil.wait_procs(servers, timeout=60)
+        assert alive == []
+        assert _vllm_processes(model) == []
+    finally:
+        if harness.poll() is None:
+            harness.kill()
