@@ -6,11 +6,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+EXTRAS_STAMP := $(VENV)/.installed-extras
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: setup system-deps demo test lint typecheck pytest bench dashboards clean
+.PHONY: setup system-deps real-servers demo test lint typecheck pytest bench dashboards clean
 
-setup: $(STAMP) system-deps
+setup: $(STAMP) $(EXTRAS_STAMP) system-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -18,6 +19,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
+
+# The optional embeddings extra (sentence-embedding drift), so its tests run too. torch first, as
+# the CPU build: left to resolve on its own, the extra would pull the CUDA build (several GB).
+$(EXTRAS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q "torch==2.13.0"
+	$(BIN)/python -m pip install -q -e '.[dev,embeddings]'
+	@touch $(EXTRAS_STAMP)
 
 # Prometheus and Pushgateway servers (Debian packages) for the publishing tests.
 system-deps:
@@ -36,7 +44,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: setup
+# The real servers the tests run (cached in ~/.cache/slm-harness): vLLM's CPU build in its own
+# venv with a tiny model made locally (~2 min the first time), and llama.cpp's llama-server (~5 min).
+real-servers: $(STAMP)
+	$(BIN)/python tests/support/vllm_env.py
+	$(BIN)/python tests/support/llamacpp_env.py
+
+pytest: setup real-servers
 	$(BIN)/python -m pytest -q -ra
 
 test: lint typecheck pytest

@@ -3,8 +3,9 @@
 Capacity: the highest open-loop arrival rate (streamed requests/s, constant arrivals, 16 output
 tokens each) the harness sustains on this machine — achieved throughput within 2 % of the target,
 p99 schedule lag under the overload bound, no errors, and not flagged overloaded by its own
-health check (which includes a saturated client CPU). The simulator runs on the same machine. Timing error: harness TTFT minus the simulator's own ground truth
-(request receipt to first token write) at half that capacity.
+health check (which includes a saturated client CPU). The simulator runs on the same machine.
+Timing error: harness TTFT minus the simulator's own ground truth (request receipt to first token
+write) at half that capacity.
 
 Usage: python benchmarks/bench_capacity.py [--rates 25,50,...] [--duration 15]
 """
