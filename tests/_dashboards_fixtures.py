@@ -9,7 +9,8 @@ from harness.dashboards import gpu_cost, vllm
 from harness.dashboards.build import DASHBOARDS, PanelQuery, panel_queries
 from harness.dashboards.promql import RATE_WINDOW
 
-# Panels whose data only a GPU produces (NVML telemetry); the GPU issue's tests prove them.
+# Panels whose data only GPU telemetry produces; tests/test_gpu_dashboards.py proves them with a
+# dcgm-exporter page standing in for the GPU (no GPU here), through the real run, exporter and push.
 NEEDS_GPU: frozenset[tuple[str, str]] = frozenset(
     (gpu_cost.DASHBOARD.uid, title)
     for title in (
