@@ -46,8 +46,9 @@ def test_gpu_dashboard_panels_return_data(tmp_path: Path) -> None:
         path.write_text(yaml.safe_dump(scenario))
         started = time.time()
         done = subprocess.run(
-            [sys.executable, "-m", "harness.cli.main", "run", str(path), "--quiet", "--out", str(tmp_path / "runs"),
-             "--exporter-port", str(exporter_port), "--pushgateway", gateway.url],
+            [sys.executable, "-m", "harness.cli.main", "run", str(path), "--quiet",
+             "--out", str(tmp_path / "runs"), "--exporter-port", str(exporter_port),
+             "--pushgateway", gateway.url],
             capture_output=True, text=True, timeout=120, cwd=prom.REPO,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr[-3000:]
