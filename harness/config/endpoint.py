@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import Literal
 
 from pydantic import (
@@ -17,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from harness.config._base import HttpUrl, ResolvedPath, StrictModel
+from harness.config._base import DataFile, HttpUrl, ResolvedPath, StrictModel
 from harness.config.errors import ConfigError, invalid
 
 # Validation context key holding the scenario file's name, for errors raised at run time.
@@ -60,10 +61,30 @@ class Endpoint(StrictModel):
     timeouts: Timeouts = Field(default_factory=Timeouts)
     verify_tls: bool = True
     stream: bool = True
+    # Ask for the usage chunk (stream_options.include_usage); off for servers that reject it.
+    include_usage: bool = True
+    # The model's tokenizer.json: counts tokens when the server reports no usage, and gives a
+    # second count to compare with usage when it does.
+    tokenizer: DataFile | None = None
     retries: Retries = Field(default_factory=Retries)
     name: str = Field(default="default", min_length=1)  # the `endpoint` label of metrics
 
     _source_file: str = PrivateAttr(default="scenario")
+
+    @field_validator("tokenizer")
+    @classmethod
+    def _loadable_tokenizer(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from tokenizers import Tokenizer
+
+            try:
+                Tokenizer.from_file(str(value))
+            except Exception as e:  # the library raises a bare Exception for any unreadable file
+                raise invalid(
+                    f"{value} is not a tokenizer.json ({str(e).splitlines()[0][:80]})",
+                    "point it at the model's tokenizer.json (Hugging Face tokenizers format)",
+                ) from None
+        return value
 
     @field_validator("api_key_env")
     @classmethod

@@ -28,6 +28,7 @@ from harness.load.cpu import CpuMonitor
 from harness.load.driver import DriverResult, MasterOptions, run_load
 from harness.load.progress import ProgressDisplay, ProgressStats
 from harness.load.shapes import UsersAt
+from harness.protocol.tokenizer import TokenCounter
 from harness.records import rundir
 from harness.records.record import RequestRecord
 from harness.records.store import RecordWriter, read_records
@@ -130,6 +131,8 @@ def build_context(
         seed=scenario.workload.seed + seed_offset,
     )
     if ep is not None:
+        ctx.include_usage = ep.include_usage
+        ctx.tokens = TokenCounter(ep.tokenizer) if ep.tokenizer is not None else None
         ctx.timeouts = Timeouts(ep.timeouts.connect_s, ep.timeouts.first_token_s, ep.timeouts.total_s)
         ctx.retries = Retries(ep.retries.max_attempts, ep.retries.honor_retry_after, ep.retries.backoff_s)
     if isinstance(profile, RateProfile):

@@ -30,9 +30,9 @@ from harness.protocol import (
     parse_json_response,
 )
 from harness.protocol import errors as kinds
-from harness.records.record import (
-    RequestRecord,
-)
+from harness.protocol.request import flatten_messages
+from harness.protocol.tokenizer import TokenCounter
+from harness.records.record import TOKEN_SOURCE_TOKENIZER, TOKEN_SOURCE_USAGE, RequestRecord
 
 REQUEST_NAME = "generate"
 
@@ -135,7 +135,8 @@ def perform(
     intended_at: float | None = None,
 ) -> Outcome:
     """Send one request, read the whole response, return its record (never raises for endpoint faults)."""
-    path, body = build_request(ctx.api, ctx.model, item, params_for(item, ctx.params), ctx.stream)  # type: ignore[arg-type]
+    params = params_for(item, ctx.params)
+    path, body = build_request(ctx.api, ctx.model, item, params, ctx.stream, ctx.include_usage)  # type: ignore[arg-type]
     url = join_url(ctx.base_url, path)
     payload = json.dumps(body)
     rec = RequestRecord(
@@ -186,7 +187,22 @@ def perform(
         ctx.in_flight -= 1
     if parsed is not None:
         rec.apply_response(parsed)
+        if ctx.tokens is not None:
+            count_locally(rec, ctx.tokens, item)
     return outcome
+
+
+def count_locally(rec: RequestRecord, tokens: TokenCounter, item: PromptItem) -> None:
+    """Token counts from the endpoint's tokenizer: the count when the server sent no usage, a
+    second count to compare with usage when it did."""
+    out = tokens.count(rec.output_text or "")
+    if rec.token_source == TOKEN_SOURCE_USAGE:
+        rec.n_out_alt = out
+    else:
+        rec.n_out, rec.n_out_alt, rec.token_source = out, rec.n_content_chunks, TOKEN_SOURCE_TOKENIZER
+    if rec.n_in is None:
+        prompt = item.prompt if item.prompt is not None else flatten_messages(item.messages)
+        rec.n_in = tokens.count(prompt)
 
 
 def _read_response(

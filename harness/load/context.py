@@ -15,6 +15,7 @@ import gevent
 from gevent.pool import Group
 
 from harness.protocol import PromptItem, SamplingParams
+from harness.protocol.tokenizer import TokenCounter
 from harness.records.record import PHASE_COOLDOWN, PHASE_MEASURE, PHASE_WARMUP, RequestRecord
 
 RecordSink = Callable[[RequestRecord], None]
@@ -44,6 +45,8 @@ class LoadContext:
     params: SamplingParams
     headers: dict[str, str] = field(default_factory=dict)
     stream: bool = True
+    include_usage: bool = True
+    tokens: TokenCounter | None = None  # the endpoint's tokenizer, when the scenario names one
     verify_tls: bool = True
     timeouts: Timeouts = field(default_factory=Timeouts)
     retries: Retries = field(default_factory=Retries)

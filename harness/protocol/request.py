@@ -29,12 +29,12 @@ class SamplingParams:
 
 
 def build_request(
-    api: Api, model: str, item: PromptItem, params: SamplingParams, stream: bool
+    api: Api, model: str, item: PromptItem, params: SamplingParams, stream: bool, include_usage: bool = True
 ) -> tuple[str, dict[str, Any]]:
     """Return (path, JSON body) for `item`; the path starts with /v1 (see `join_url`).
 
     A streamed request asks for the usage chunk (`stream_options.include_usage`) so token counts
-    come from the server.
+    come from the server; ``include_usage=False`` leaves it out for servers that reject it.
     """
     body: dict[str, Any] = {"model": model}
     if api == "chat":
@@ -56,7 +56,7 @@ def build_request(
     if params.min_tokens is not None:
         body["min_tokens"] = params.min_tokens
     body["stream"] = stream
-    if stream:
+    if stream and include_usage:
         body["stream_options"] = {"include_usage": True}
     body.update(params.extra)
     return PATHS[api], body
