@@ -89,7 +89,7 @@ class ProgressDisplay:
         now = time.monotonic()
         if now - self._last_plain >= PLAIN_EVERY_S:
             self._last_plain = now
-            self.console.print(self._line(elapsed), highlight=False)
+            self.console.print(self._line(elapsed), highlight=False, markup=False, soft_wrap=True)
 
     def _numbers(self, elapsed: float) -> dict[str, str]:
         rps, tps, p50, p95 = self.stats.recent(time.time())
