@@ -31,9 +31,12 @@ class ProgressStats:
         self.output_tokens = 0
         self.errors_by_kind: dict[str, int] = {}
         self._recent: deque[tuple[float, float | None, int]] = deque()  # (done_at, ttft_s, n_out)
+        self._first_sent: float | None = None
 
     def __call__(self, rec: RequestRecord) -> None:
         done_at = rec.sent_at + (rec.e2e_s or 0.0)
+        if self._first_sent is None or rec.sent_at < self._first_sent:
+            self._first_sent = rec.sent_at
         if rec.ok:
             self.completed += 1
             self.output_tokens += rec.n_out or 0
@@ -52,7 +55,9 @@ class ProgressStats:
         ttfts = np.array([t for _, t, _ in self._recent if t is not None]) * 1000.0
         tokens = sum(n for _, _, n in self._recent)
         p50, p95 = np.percentile(ttfts, [50, 95]) if ttfts.size else (None, None)
-        return len(self._recent) / WINDOW_S, tokens / WINDOW_S, _f(p50), _f(p95)
+        # Early in a run the window is shorter than WINDOW_S: rates over the time actually seen.
+        span = min(WINDOW_S, max(now - (self._first_sent or now), 1e-3))
+        return len(self._recent) / span, tokens / span, _f(p50), _f(p95)
 
 
 def _f(x: object) -> float | None:
