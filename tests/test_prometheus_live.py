@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from harness.dashboards import gpu_cost, load, quality
-from harness.golden.metrics import golden_samples, registry_from_samples
+from harness.golden.metrics import golden_samples
 from harness.publish import (
     LiveExporter,
     build_drift_registry,
@@ -26,6 +26,7 @@ from harness.publish import (
     run_grouping_key,
 )
 from harness.publish import catalogue as c
+from harness.publish.push import registry_from_samples
 from tests import support_prometheus as prom
 from tests._dashboards_fixtures import NEEDS_GPU, expand, finite_points, queries
 from tests._publish_fixtures import LABELS, MODEL, SLOS_MS, make_records, summary_of

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from harness.gate.inputs import RunData
 from harness.gate.result import GateReport
-from harness.golden.metrics import Sample, registry_from_samples
 from harness.publish import catalogue as c
-from harness.publish.push import push_metrics, run_grouping_key
+from harness.publish.push import Sample, push_metrics, registry_from_samples, run_grouping_key
 
 
 def gate_metrics(report: GateReport, baseline: RunData, candidate: RunData) -> list[Sample]:

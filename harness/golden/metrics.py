@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
-
 from harness.publish import catalogue as c
-from harness.publish.push import push_metrics, run_grouping_key
-
-Sample = tuple[str, dict[str, str], float]  # (catalogue metric name, labels, value)
+from harness.publish.push import Sample, push_metrics, registry_from_samples, run_grouping_key
 
 
 def golden_samples(section: dict[str, Any], model: str, endpoint: str, ended_at: float) -> list[Sample]:
@@ -28,22 +24,6 @@ def golden_samples(section: dict[str, Any], model: str, endpoint: str, ended_at:
         samples += [(c.GOLDEN_ITEMS.name, {**labels, "result": k}, float(n)) for k, n in counts.items()]
     samples.append((c.GOLDEN_TIMESTAMP.name, target, ended_at))
     return samples
-
-
-def registry_from_samples(samples: list[Sample]) -> CollectorRegistry:
-    """A fresh registry holding `samples`; counters are incremented by their value from zero."""
-    registry = CollectorRegistry()
-    metrics: dict[str, Counter | Gauge] = {}
-    for name, labels, value in samples:
-        if name not in metrics:
-            spec = c.BY_NAME[name]
-            metrics[name] = c.counter(spec, registry) if spec.kind == "counter" else c.gauge(spec, registry)
-        child = metrics[name].labels(**labels)
-        if isinstance(child, Counter):
-            child.inc(value)
-        else:
-            child.set(value)
-    return registry
 
 
 def push_golden(url: str, samples: list[Sample], run_id: str) -> bool:

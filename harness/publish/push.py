@@ -11,7 +11,9 @@ import http.client
 import logging
 from collections.abc import Mapping
 
-from prometheus_client import CollectorRegistry, push_to_gateway
+from prometheus_client import CollectorRegistry, Counter, Gauge, push_to_gateway
+
+from harness.publish import catalogue as c
 
 log = logging.getLogger("harness.publish")
 
@@ -44,3 +46,22 @@ def push_metrics(
         )
         return False
     return True
+
+
+Sample = tuple[str, dict[str, str], float]  # (catalogue metric name, labels, value)
+
+
+def registry_from_samples(samples: list[Sample]) -> CollectorRegistry:
+    """A fresh registry holding `samples`; counters are incremented by their value from zero."""
+    registry = CollectorRegistry()
+    metrics: dict[str, Counter | Gauge] = {}
+    for name, labels, value in samples:
+        if name not in metrics:
+            spec = c.BY_NAME[name]
+            metrics[name] = c.counter(spec, registry) if spec.kind == "counter" else c.gauge(spec, registry)
+        child = metrics[name].labels(**labels)
+        if isinstance(child, Counter):
+            child.inc(value)
+        else:
+            child.set(value)
+    return registry
