@@ -22,10 +22,13 @@ RULES = GateRules(
         AbsoluteGate(name="goodput floor", metric="goodput.requests_per_s", min=0.0),
         AbsoluteGate(metric="latency.ttft_ms.p95", max=60_000),
     ],
+    # The latency and throughput gates are wide on purpose: two golden-only bursts on a busy
+    # machine differ in speed by chance, and this module checks the outputs, not the statistics
+    # (tests/test_gate_latency.py does that with real load runs).
     relative=[
         RelativeGate(metric="accuracy", max_drop_points=2.0),
-        RelativeGate(metric="ttft_ms", stat="p95", max_increase_pct=10.0),
-        RelativeGate(metric="requests_per_s", max_decrease_pct=10.0),
+        RelativeGate(metric="ttft_ms", stat="p95", max_increase_pct=300.0),
+        RelativeGate(metric="requests_per_s", max_decrease_pct=75.0),
     ],
 )
 
