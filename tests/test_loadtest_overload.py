@@ -22,7 +22,7 @@ def test_falling_behind_the_schedule_is_reported(tmp_path: Path) -> None:
     assert s["latency"]["schedule_lag_ms"]["p99"] > 500
     # Latency including client queueing is far above the endpoint's own latency.
     assert s["latency"]["e2e_with_queueing_ms"]["p50"] > 2 * s["latency"]["e2e_ms"]["p50"]
-    assert "fell behind" in proc.stderr
+    assert "fell behind" in " ".join(proc.stderr.split())  # console lines may wrap
     assert s["throughput"]["requests_per_s"] < 150
 
 

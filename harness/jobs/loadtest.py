@@ -205,7 +205,6 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
     services.publish(summary, options.pushgateway_url)
     detach_log()
     notices = [*services.notices, *(driver.notices if driver else [])]
-    notices.extend(summary.get("health", {}).get("warnings", []))
     exit_code = EXIT_INTERRUPTED if driver is not None and driver.interrupted_by else EXIT_OK
     return LoadRunResult(run_dir=run_dir, summary=summary, exit_code=exit_code, notices=notices)
 
