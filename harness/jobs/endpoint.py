@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 
+from harness.config.endpoint import Endpoint
 from harness.config.errors import ConfigError
 from harness.config.server import ServerConfig
 from harness.protocol import join_url
@@ -22,6 +23,14 @@ class Target:
     headers: dict[str, str] = field(default_factory=dict)
     kind: str = "remote"  # remote | simulator | vllm | llamacpp
     metrics_url: str | None = None
+
+
+def endpoint_headers(endpoint: Endpoint | None, api_key: str | None) -> dict[str, str]:
+    """The headers every request carries: the scenario's own, plus the bearer token when there is a key."""
+    headers = dict(endpoint.headers) if endpoint is not None else {}
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
+    return headers
 
 
 def discover_model(base_url: str, headers: dict[str, str], verify: bool, timeout_s: float) -> str:

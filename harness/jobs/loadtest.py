@@ -20,7 +20,13 @@ from harness.analysis.meta import RunMeta
 from harness.analysis.summary import summarize
 from harness.config import Scenario, scenario_to_yaml
 from harness.config.load import ConcurrencyProfile, RampProfile, RateProfile, SpikeProfile, StepsProfile
-from harness.jobs.endpoint import Target, discover_model, embedded_simulator, launched_server
+from harness.jobs.endpoint import (
+    Target,
+    discover_model,
+    embedded_simulator,
+    endpoint_headers,
+    launched_server,
+)
 from harness.jobs.logs import attach_run_log
 from harness.jobs.services import RunServices
 from harness.load.context import LoadContext, Retries, Timeouts
@@ -99,10 +105,9 @@ def resolve_target(scenario: Scenario, api_key: str | None, run_dir: Path) -> It
         with embedded_simulator(options) as target:
             yield target
         return
-    headers = dict(ep.headers)
-    if api_key:
-        headers["Authorization"] = f"Bearer {api_key}"
-    yield Target(base_url=str(ep.base_url), name=ep.name, model=ep.model, headers=headers)
+    yield Target(
+        base_url=str(ep.base_url), name=ep.name, model=ep.model, headers=endpoint_headers(ep, api_key)
+    )
 
 
 def build_context(

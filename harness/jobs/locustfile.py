@@ -19,7 +19,7 @@ from locust import events
 from locust.env import Environment
 
 from harness.config import load_scenario, scenario_to_yaml
-from harness.jobs.endpoint import Target, discover_model
+from harness.jobs.endpoint import Target, discover_model, endpoint_headers
 from harness.jobs.loadtest import RunFacts, build_context, finish_run, users_at
 from harness.load import context, shapes
 from harness.load.users import ArrivalUser, LLMUser
@@ -62,10 +62,7 @@ def _start(environment: Environment, **_: Any) -> None:
     base_url = environment.host or (str(ep.base_url) if ep is not None and ep.base_url else None)
     if not base_url:
         raise SystemExit("the scenario names no endpoint: give one with --host")
-    headers = dict(ep.headers) if ep is not None else {}
-    key = ep.api_key() if ep is not None else None
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
+    headers = endpoint_headers(ep, ep.api_key() if ep is not None else None)
     model = ep.model if ep is not None and ep.model else discover_model(base_url, headers, True, 10.0)
     runs = _state["options"].runs_dir
     run_dir = rundir.new_run_dir(Path(runs) if runs else None, scenario.name)

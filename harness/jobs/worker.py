@@ -17,7 +17,7 @@ import gevent
 from locust.env import Environment
 
 from harness.config import load_scenario
-from harness.jobs.endpoint import Target
+from harness.jobs.endpoint import Target, endpoint_headers
 from harness.load import context, distributed
 from harness.load.context import LoadContext
 from harness.load.users import ArrivalUser, LLMUser
@@ -42,10 +42,7 @@ def run_worker(master_host: str, master_port: int, grace_s: float = 10.0) -> int
             path.write_text(data["scenario"])
             scenario = load_scenario(path)
         ep = scenario.endpoint
-        api_key = ep.api_key() if ep is not None else None
-        headers = dict(ep.headers) if ep is not None else {}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
+        headers = endpoint_headers(ep, ep.api_key() if ep is not None else None)
         target = Target(
             base_url=data["base_url"], name=data["endpoint_name"], model=data["model"], headers=headers
         )

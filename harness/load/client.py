@@ -11,7 +11,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import gevent
@@ -112,14 +112,7 @@ def params_for(item: PromptItem, params: SamplingParams) -> SamplingParams:
     """The sampling params of one request: the item may fix its own output length."""
     if item.expected_output_tokens is None:
         return params
-    return SamplingParams(
-        max_tokens=item.expected_output_tokens,
-        temperature=params.temperature,
-        seed=params.seed,
-        ignore_eos=params.ignore_eos,
-        min_tokens=params.min_tokens,
-        extra=params.extra,
-    )
+    return replace(params, max_tokens=item.expected_output_tokens)
 
 
 @dataclass(slots=True)
