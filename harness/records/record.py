@@ -57,6 +57,10 @@ class RequestRecord:
     # Ground truth reported by the simulator (header x-sim-ttft-ms etc.), for measuring timing error.
     truth_ttft_s: float | None = None
     truth_e2e_s: float | None = None
+    # Dimensions of the run the request belongs to; every summary block is a filter on them.
+    stage: str | None = None  # the load stage it was sent in (steps, sweeps, capacity probes)
+    target: str | None = None  # the named endpoint it was sent to (runs over several targets)
+    repeat: int | None = None  # index of the repetition within `run --repeat`
 
     @property
     def tpot_s(self) -> float | None:

@@ -49,6 +49,9 @@ SCHEMA = pa.schema(
         ("output_text", pa.string()),
         ("truth_ttft_s", pa.float64()),
         ("truth_e2e_s", pa.float64()),
+        ("stage", pa.string()),
+        ("target", pa.string()),
+        ("repeat", pa.int64()),
     ]
 )
 assert tuple(SCHEMA.names) == RECORD_FIELDS, "store schema and RequestRecord fields differ"
