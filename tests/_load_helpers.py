@@ -36,12 +36,16 @@ def cli(
 
 
 def run_scenario(
-    tmp_path: Path, spec: dict[str, Any], *extra: str, env: dict[str, str] | None = None
+    tmp_path: Path,
+    spec: dict[str, Any],
+    *extra: str,
+    env: dict[str, str] | None = None,
+    exit_code: int = 0,
 ) -> Path:
     """Run a scenario to completion; returns its run directory (the CLI's last stdout line)."""
     path = write_scenario(tmp_path, spec)
     proc = cli("run", str(path), "--out", str(tmp_path / "runs"), "--quiet", *extra, env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == exit_code, proc.stderr[-3000:]
     return Path(proc.stdout.strip().splitlines()[-1])
 
 

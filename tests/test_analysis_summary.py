@@ -92,7 +92,15 @@ def test_stable_keys_present_and_json_safe() -> None:
 
 def test_counts_throughput_and_errors_exclude_warmup_and_cooldown() -> None:
     summary = summarize(frame(run_rows()), meta(**SLOS))
-    assert summary["requests"] == {"total": 8, "completed": 6, "errored": 2, "warmup": 2, "cooldown": 1}
+    assert summary["requests"] == {
+        "total": 8,
+        "completed": 6,
+        "errored": 2,
+        "warmup": 2,
+        "cooldown": 1,
+        "recorded": 11,  # every row of the records: warmup + total + cooldown
+        "stale_connection_retries": 0,
+    }
     assert summary["window"] == {"start": WINDOW_START, "end": WINDOW_START + 10.0, "seconds": 10.0}
     # 6 ok in 10 s; output 11+11+11+1+11+5 = 50 tokens; input 6 * 10 = 60.
     assert summary["throughput"] == pytest.approx(
@@ -175,6 +183,7 @@ def test_schedule_lag_overload_and_queueing_latency() -> None:
 def test_closed_loop_has_no_schedule_lag() -> None:
     summary = summarize(frame([rec(i, e2e_s=1.0) for i in range(5)]), meta())
     assert summary["health"] == {
+        "failed": None,
         "overloaded": False,
         "schedule_lag_p99_ms": None,
         "client_cpu_max_percent": None,
@@ -198,7 +207,7 @@ def test_token_source_estimate_and_mismatch() -> None:
     rows = frame(
         [
             rec(0, token_source="chunks", n_out=8, n_content_chunks=4, n_out_alt=8),
-            rec(1, token_source="chunks", n_out=6, n_content_chunks=3, n_out_alt=7),
+            rec(1, token_source="chunks", n_out=6, n_content_chunks=3, n_out_alt=9),
             rec(2, token_source="usage", n_out=5, n_content_chunks=5),
         ]
     )
@@ -212,6 +221,33 @@ def test_token_source_estimate_and_mismatch() -> None:
     assert tokens["input_total"] is None
     assert summary["throughput"]["total_tokens_per_s"] is None
     assert tokens["output_total"] == 19
+
+
+def test_every_request_failed_fails_the_run_with_its_cause() -> None:
+    rows = frame([rec(i, ok=False, error_kind="connect", ttft_s=None, e2e_s=0.01) for i in range(4)])
+    health = summarize(rows, meta())["health"]
+    assert health["failed"] == "every one of the 4 measured requests failed (connect 4)"
+    assert not any("estimated" in w for w in health["warnings"])  # no token count to estimate
+
+
+def test_error_rate_above_the_scenario_limit_fails_the_run() -> None:
+    rows = frame([rec(i, ok=i > 0, error_kind=None if i else "http_5xx", e2e_s=1.0) for i in range(5)])
+    assert summarize(rows, meta(max_error_rate=0.25))["health"]["failed"] is None
+    failed = summarize(rows, meta(max_error_rate=0.1))["health"]["failed"]
+    assert failed == (
+        "20.0% of the 5 measured requests failed (http_5xx 1), more than load.max_error_rate 10.0%"
+    )
+
+
+def test_ttft_slo_on_answers_that_were_not_streamed_is_not_judged() -> None:
+    whole = frame([rec(i, ttft_s=None, e2e_s=1.0 + i, n_out=16) for i in range(4)])
+    summary = summarize(whole, meta(slo_ttft_ms=500.0, slo_e2e_ms=2500.0))
+    goodput = summary["goodput"]
+    assert goodput["not_measurable"] == ["ttft_ms"]
+    assert goodput["slos"] == {"e2e_ms": 2500.0}
+    assert goodput["slo_attainment"] == pytest.approx(0.5)  # judged on E2E alone: 1.0 s and 2.0 s pass
+    assert summary["latency"]["ttft_ms"]["count"] == 0 and summary["latency"]["tpot_ms"]["count"] == 0
+    assert any("ttft_ms not judged" in w for w in summary["health"]["warnings"])
 
 
 def test_accuracy_only_with_ground_truth() -> None:

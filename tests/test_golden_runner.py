@@ -163,7 +163,7 @@ def test_refused_requests_are_not_retried(tmp_path: Path) -> None:
     golden_set = small_set(tmp_path, 3)
     output = ask([golden_set], api_key="secret")  # the runner sends no key: 401
     rows = results_frame(output.rows)
-    assert rows["error_kind"].eq("http_4xx").all() and rows["attempts"].eq(1).all()
+    assert rows["error_kind"].eq("auth").all() and rows["attempts"].eq(1).all()
 
 
 def test_streamed_golden_run_writes_a_run_directory(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from harness.records.store import read_records
 from harness.sim.config import SimConfig
 from harness.sim.process import SimProcess
-from tests._load_helpers import inline_workload, run_scenario, summary_of
+from tests._load_helpers import cli, inline_workload, run_scenario, summary_of, write_scenario
 
 
 def _free_port() -> int:
@@ -57,20 +57,31 @@ def test_every_fault_kind_is_classified_and_the_run_continues(tmp_path: Path) ->
     assert (measured.loc[measured["error_kind"] == "http_429", "status_code"] == 429).all()
 
 
-def test_refused_connection_is_classified_and_the_run_lasts_its_duration(tmp_path: Path) -> None:
+def test_a_dead_endpoint_is_not_hammered_and_fails_the_run(tmp_path: Path) -> None:
     spec = {
         "name": "refused",
         "endpoint": {"base_url": f"http://127.0.0.1:{_free_port()}", "model": "m"},
         "workload": inline_workload(8),
         "load": {"profile": {"type": "concurrency", "users": 2}, "duration_s": 3},
     }
-    run_dir = run_scenario(tmp_path, spec)
-    s = summary_of(run_dir)
+    path = write_scenario(tmp_path, spec)
+    proc = cli("run", str(path), "--out", str(tmp_path / "runs"), "--quiet")
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    s = summary_of(Path(proc.stdout.strip().splitlines()[-1]))
     assert s["requests"]["completed"] == 0
-    assert s["requests"]["errored"] > 10
     assert s["errors"]["by_kind"]["connect"] == s["requests"]["errored"]
+    # Each user waits 50 ms, 100 ms, ... up to 2 s after a refused connection: about 6 tries in 3 s.
+    assert 2 * 3 <= s["requests"]["errored"] <= 2 * 9
     assert s["window"]["seconds"] >= 2.9
     assert s["latency"]["ttft_ms"]["p50"] is None  # no samples: null, never a zero that looks like data
+    failed = [line for line in proc.stderr.splitlines() if "run failed" in line]
+    assert failed == [f"run failed: {s['health']['failed']}"]
+    assert "connect" in failed[0] and "estimated" not in proc.stderr  # the real cause, nothing else
+
+    # Without the back-off the same users retry at once: the endpoint sees far more attempts.
+    spec["endpoint"]["retries"] = {"connect_backoff": False}
+    hammered = run_scenario(tmp_path, spec, exit_code=1)
+    assert summary_of(hammered)["requests"]["errored"] > 20 * s["requests"]["errored"]
 
 
 def test_first_token_timeout_is_its_own_kind(tmp_path: Path) -> None:

@@ -38,8 +38,9 @@ def test_chat_body_with_reasoning_and_usage() -> None:
     assert result.ok
     assert (result.text, result.reasoning_text, result.finish_reason) == ("4", "2+2", "stop")
     assert (result.prompt_tokens, result.completion_tokens) == (11, 5)
-    assert (result.ttft_s, result.ttfc_s, result.e2e_s) == (0.8, 0.8, 0.8)
-    assert (result.content_times_s, result.chunk_gaps_s, result.n_content_chunks) == ([0.8], [], 1)
+    # A whole answer measures E2E only: TTFT is not measured, never set to E2E.
+    assert (result.ttft_s, result.ttfc_s, result.e2e_s) == (None, None, 0.8)
+    assert (result.content_times_s, result.chunk_gaps_s, result.n_content_chunks) == ([], [], 0)
     assert result.extra == {"sim": {"e2e_ms": 80.0}}
     assert not result.done_seen
 
@@ -56,12 +57,12 @@ def test_completions_body() -> None:
     )
 
 
-def test_reasoning_only_answer_has_no_ttfc() -> None:
+def test_reasoning_only_answer_is_an_answer() -> None:
     result = parse_json_response(
         body({"choices": [{"message": {"content": None, "reasoning": "hmm"}, "finish_reason": "length"}]}),
         2.0,
     )
-    assert result.ok and result.ttft_s == 2.0 and result.ttfc_s is None
+    assert result.ok and result.reasoning_text == "hmm" and result.ttft_s is None and result.e2e_s == 2.0
 
 
 @pytest.mark.parametrize(
@@ -111,7 +112,11 @@ def test_unusable_retry_after_is_none(value: str) -> None:
 @pytest.mark.parametrize(
     ("status", "raw", "expected"),
     [
-        (401, b"", (errors.HTTP_4XX, "HTTP 401", None)),
+        (
+            401,
+            b"",
+            (errors.AUTH, "HTTP 401 (API key refused: check endpoint.api_key_env / api_key_file)", None),
+        ),
         (404, b'{"detail": "Not Found"}', (errors.HTTP_4XX, "HTTP 404: Not Found", None)),
         (400, b'{"object": "error", "message": "bad seed"}', (errors.HTTP_4XX, "HTTP 400: bad seed", None)),
         (500, b'{"error": "boom"}', (errors.HTTP_5XX, "HTTP 500: boom", None)),

@@ -57,7 +57,7 @@ def test_api_key_never_leaves_the_process(tmp_path: Path) -> None:
     assert KEY not in metrics_text
 
 
-def test_wrong_api_key_is_an_http_4xx_error(tmp_path: Path) -> None:
+def test_wrong_api_key_is_an_auth_error_that_fails_the_run(tmp_path: Path) -> None:
     with SimProcess(SimConfig(ttft_ms=10, itl_ms=1, api_key=KEY)) as sim:
         spec = {
             "name": "bad-key",
@@ -65,7 +65,8 @@ def test_wrong_api_key_is_an_http_4xx_error(tmp_path: Path) -> None:
             "workload": inline_workload(4),
             "load": {"profile": {"type": "concurrency", "users": 1}, "duration_s": 2},
         }
-        run_dir = run_scenario(tmp_path, spec, env={"SLM_TEST_KEY": "sk-wrong"})
+        run_dir = run_scenario(tmp_path, spec, env={"SLM_TEST_KEY": "sk-wrong"}, exit_code=1)
     s = summary_of(run_dir)
     assert s["requests"]["completed"] == 0
-    assert s["errors"]["by_kind"]["http_4xx"] == s["requests"]["errored"] > 0
+    assert s["health"]["failed"].startswith(f"every one of the {s['requests']['total']} measured requests")
+    assert s["errors"]["by_kind"]["auth"] == s["requests"]["errored"] > 0

@@ -21,7 +21,24 @@ CLIENT_CPU_SATURATED_S = 3.0
 TOKENS_PER_CHUNK_WARN = 1.05
 
 
-def assess(summary: dict[str, Any]) -> dict[str, Any]:
+def failure(summary: dict[str, Any], max_error_rate: float | None) -> str | None:
+    """Why the run failed (its exit code is then 1): every measured request failed, or more than
+    ``max_error_rate`` of them did. None when it did not fail."""
+    requests, errors = summary["requests"], summary["errors"]
+    if not requests["total"]:
+        return None
+    kinds = ", ".join(f"{kind} {n}" for kind, n in errors["by_kind"].items() if n)
+    if requests["completed"] == 0:
+        return f"every one of the {requests['total']} measured requests failed ({kinds})"
+    if max_error_rate is not None and errors["rate"] > max_error_rate:
+        return (
+            f"{errors['rate']:.1%} of the {requests['total']} measured requests failed ({kinds}), "
+            f"more than load.max_error_rate {max_error_rate:.1%}"
+        )
+    return None
+
+
+def assess(summary: dict[str, Any], max_error_rate: float | None = None) -> dict[str, Any]:
     """The ``health`` section, from the other sections of a summary."""
     lag_p99 = summary["latency"]["schedule_lag_ms"]["p99"]
     overloaded = lag_p99 is not None and lag_p99 > SCHEDULE_LAG_OVERLOAD_MS
@@ -63,6 +80,12 @@ def assess(summary: dict[str, Any]) -> dict[str, Any]:
         warnings.append(
             f"Chunks carry {per_chunk:.2f} tokens on average: ITL is the gap between chunks, not tokens."
         )
+    unmeasured = summary["goodput"].get("not_measurable") or []
+    if unmeasured:
+        warnings.append(
+            f"SLO {', '.join(unmeasured)} not judged: the answers were not streamed, so TTFT and TPOT "
+            "were not measured. Stream (endpoint.stream: true) to judge them."
+        )
     cpu = summary.get("extra", {}).get("client_cpu")
     cpu_saturated = bool(cpu) and cpu.get("saturated_s", 0.0) >= CLIENT_CPU_SATURATED_S
     if cpu_saturated:
@@ -72,6 +95,7 @@ def assess(summary: dict[str, Any]) -> dict[str, Any]:
             f"{cpu['saturated_s']:.0f} s: latencies may include client-side delay. Add workers."
         )
     return {
+        "failed": failure(summary, max_error_rate),
         "overloaded": overloaded,
         "schedule_lag_p99_ms": lag_p99,
         "client_cpu_max_percent": cpu.get("max_percent") if cpu else None,

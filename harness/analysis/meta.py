@@ -31,6 +31,8 @@ class RunMeta:
     partial_reason: str | None = None
     load_profile: str = ""
     workers: int = 1
+    # The run fails when more than this share of measured requests failed (None: only when all did).
+    max_error_rate: float | None = None
     # Merged into the summary under "extra" (stages add e.g. cost or energy here).
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -100,6 +100,11 @@ def e2e_error_s(rows: pd.DataFrame) -> np.ndarray:
     return e2e_s(rows) - floats(rows, "truth_e2e_s")
 
 
+def stale_retries(rows: pd.DataFrame) -> int:
+    """Sends repeated on a fresh connection after the server had closed a kept-alive one."""
+    return int(pd.to_numeric(rows["stale_retries"], errors="coerce").fillna(0).sum())
+
+
 def rate(count: float | None, seconds: float) -> float | None:
     """``count`` per second of window; None when the count is unknown or the window has no length."""
     return float(count) / seconds if count is not None and seconds > 0 else None
@@ -115,6 +120,17 @@ def error_counts(rows: pd.DataFrame) -> dict[str, int]:
     """Failed requests by error kind."""
     counts = error_kinds(rows).value_counts()
     return {str(kind): int(n) for kind, n in sorted(counts.items())}
+
+
+def unmeasured_slos(rows: pd.DataFrame, slos: Mapping[str, float]) -> list[str]:
+    """SLO keys no successful row measured: TTFT and TPOT of answers that were not streamed.
+
+    Such an SLO cannot be judged and is left out of ``slo_met``, never judged on E2E."""
+    ok = successful(rows)
+    if ok.empty:
+        return []
+    streamed = np.isfinite(ttft_s(ok)).any()
+    return [key for key in ("ttft_ms", "tpot_ms") if key in slos and not streamed]
 
 
 def slo_met(rows: pd.DataFrame, slos: Mapping[str, float]) -> np.ndarray:
@@ -170,8 +186,10 @@ def concurrency(records: pd.DataFrame, start: float, end: float) -> tuple[float 
 
 
 def dominant_token_source(rows: pd.DataFrame) -> str | None:
-    """The most common token-count source (``usage``, ``tokenizer``, ``chunks``)."""
-    counts = rows["token_source"].dropna().value_counts()
+    """The most common token-count source (``usage``, ``tokenizer``, ``chunks``) of the rows that
+    carry a count; None when none does (e.g. every request failed)."""
+    counted = rows[pd.to_numeric(rows["n_out"], errors="coerce").notna()]
+    counts = counted["token_source"].dropna().value_counts()
     return str(counts.index[0]) if len(counts) else None
 
 
@@ -180,13 +198,22 @@ def is_estimated(source: str | None) -> bool:
     return source == TOKEN_SOURCE_CHUNKS
 
 
+# Re-tokenising an answer's text need not give back the tokens the model sampled (a word the
+# model spelt in two tokens may re-tokenise as one): counts this close still agree.
+TOKEN_COUNT_TOLERANCE = (2, 0.05)  # (tokens, share of the usage count), whichever is larger
+
+
 def token_mismatch_rate(rows: pd.DataFrame) -> float | None:
-    """Share of rows with two output-token counts where the two disagree."""
+    """Share of rows whose usage count and tokenizer count (``n_out_alt``) disagree beyond
+    re-tokenisation noise; None when no row has both. Chunk counts are never compared: a chunk
+    is not a token."""
     primary, alternative = floats(rows, "n_out"), floats(rows, "n_out_alt")
     both = np.isfinite(primary) & np.isfinite(alternative)
     if not both.any():
         return None
-    return float((primary[both] != alternative[both]).mean())
+    tokens, share = TOKEN_COUNT_TOLERANCE
+    allowed = np.maximum(tokens, share * primary[both])
+    return float((np.abs(primary[both] - alternative[both]) > allowed).mean())
 
 
 def token_total(rows: pd.DataFrame, column: str) -> int | None:

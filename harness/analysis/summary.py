@@ -46,7 +46,7 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
     if accuracy:
         summary["accuracy"] = accuracy
     summary["extra"] = dict(meta.extra)
-    summary["health"] = assess(summary)
+    summary["health"] = assess(summary, meta.max_error_rate)
     return summary
 
 
@@ -90,6 +90,8 @@ def _throughput(ok: pd.DataFrame, seconds: float) -> dict[str, float | None]:
 
 
 def _requests(records: pd.DataFrame, rows: pd.DataFrame, ok: pd.DataFrame) -> dict[str, int]:
+    """``total`` counts the measured requests; ``recorded`` every row of records.parquet
+    (= warmup + total + cooldown)."""
     phases = records["phase"]
     return {
         "total": len(rows),
@@ -97,6 +99,8 @@ def _requests(records: pd.DataFrame, rows: pd.DataFrame, ok: pd.DataFrame) -> di
         "errored": len(rows) - len(ok),
         "warmup": int((phases == PHASE_WARMUP).sum()),
         "cooldown": int((phases == PHASE_COOLDOWN).sum()),
+        "recorded": len(records),
+        "stale_connection_retries": m.stale_retries(rows),
     }
 
 
@@ -109,13 +113,16 @@ def _errors(rows: pd.DataFrame) -> dict[str, Any]:
 
 
 def _goodput(rows: pd.DataFrame, meta: RunMeta, seconds: float) -> dict[str, Any]:
-    slos = meta.slos()
+    configured = meta.slos()
+    unmeasured = m.unmeasured_slos(rows, configured)
+    slos = {key: value for key, value in configured.items() if key not in unmeasured}
     meeting = int(m.slo_met(rows, slos).sum())
     return {
         "requests_per_s": m.rate(meeting, seconds),
         "slo_attainment": meeting / len(rows) if len(rows) else None,
         "slos": slos,
         "meeting": meeting,
+        "not_measurable": unmeasured,
     }
 
 

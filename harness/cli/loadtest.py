@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from harness.config import load_scenario
 
@@ -47,7 +48,7 @@ def run(
     master_bind_port: Annotated[int, typer.Option(help="With --master: port workers connect to.")] = 5557,
 ) -> None:
     """Run a load scenario; prints the run directory on the last line."""
-    from harness.jobs.loadtest import LoadRunOptions, run_loadtest
+    from harness.jobs.loadtest import EXIT_INTERRUPTED, LoadRunOptions, run_loadtest
     from harness.load.driver import MasterOptions
     from harness.report.console import render_summary
 
@@ -73,8 +74,11 @@ def run(
     console = Console(file=sys.stderr)
     for notice in result.notices:
         console.print(f"[yellow]warning:[/yellow] {notice}")
-    if result.exit_code:
+    failed = result.summary["health"]["failed"]
+    if result.exit_code == EXIT_INTERRUPTED:
         console.print(f"[red]run interrupted[/red]: partial results kept (exit code {result.exit_code})")
+    elif failed:
+        console.print(f"[red]run failed[/red]: {escape(failed)}", highlight=False)
     console.print(f"report: {result.run_dir / 'report.html'}")
     print(result.run_dir, flush=True)
     raise typer.Exit(result.exit_code)

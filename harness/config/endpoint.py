@@ -28,9 +28,11 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class Timeouts(StrictModel):
+    """Clocks start when the request is written, after the connection is made (own timeout)."""
+
     connect_s: PositiveFloat = 10.0
-    first_token_s: PositiveFloat = 60.0  # from sending until the first generated token
-    total_s: PositiveFloat = 600.0  # from sending until the last byte
+    first_token_s: PositiveFloat = 60.0  # from writing the request to the first generated token (streams)
+    total_s: PositiveFloat = 600.0  # from writing the request to the last byte
 
     @model_validator(mode="after")
     def _first_token_within_total(self) -> Timeouts:
@@ -47,6 +49,9 @@ class Retries(StrictModel):
     max_attempts: PositiveInt = 1  # 1 = no retry
     honor_retry_after: bool = False  # wait as long as a 429/503 Retry-After header asks
     backoff_s: NonNegativeFloat = 0.5
+    # Closed-loop users wait after a failed connection (50 ms, doubling up to the cap).
+    connect_backoff: bool = True
+    connect_backoff_max_s: PositiveFloat = 2.0
 
 
 class Endpoint(StrictModel):

@@ -84,6 +84,9 @@ class LoadConfig(StrictModel):
     warmup_s: NonNegativeFloat = 0.0
     cooldown_s: NonNegativeFloat = 0.0
     max_requests: PositiveInt | None = None  # stop early after this many requests
+    # The run fails (exit 1) when more than this share of measured requests failed; by
+    # default only a run in which every request failed does.
+    max_error_rate: float | None = Field(default=None, ge=0.0, le=1.0)
     spawn_rate: PositiveFloat | None = None  # users started per second; None: all at once
 
     @model_validator(mode="before")

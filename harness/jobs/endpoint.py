@@ -45,6 +45,13 @@ def discover_model(base_url: str, headers: dict[str, str], verify: bool, timeout
             f"cannot reach {url} to discover the model ({type(e).__name__})",
             "check the URL and that the server is up, or set endpoint.model / --model",
         ) from None
+    if resp.status_code in (401, 403):
+        raise ConfigError(
+            None,
+            "endpoint.api_key_env",
+            f"{url} refused the API key (HTTP {resp.status_code}) when asked for the model list",
+            "set endpoint.api_key_env (or api_key_file) to the endpoint's key",
+        )
     if resp.status_code != 200:
         raise ConfigError(
             None,

@@ -43,6 +43,7 @@ from harness.workload import build_workload
 log = logging.getLogger("harness.loadtest")
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_INTERRUPTED = 3
 
 
@@ -139,7 +140,10 @@ def build_context(
         ctx.include_usage = ep.include_usage
         ctx.tokens = TokenCounter(ep.tokenizer) if ep.tokenizer is not None else None
         ctx.timeouts = Timeouts(ep.timeouts.connect_s, ep.timeouts.first_token_s, ep.timeouts.total_s)
-        ctx.retries = Retries(ep.retries.max_attempts, ep.retries.honor_retry_after, ep.retries.backoff_s)
+        r = ep.retries
+        ctx.retries = Retries(
+            r.max_attempts, r.honor_retry_after, r.backoff_s, r.connect_backoff, r.connect_backoff_max_s
+        )
     if isinstance(profile, RateProfile):
         ctx.rate_rps = float(profile.rate_rps)
         ctx.arrival = profile.arrival
@@ -210,7 +214,10 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
     services.publish(summary, options.pushgateway_url)
     detach_log()
     notices = [*services.notices, *(driver.notices if driver else [])]
-    exit_code = EXIT_INTERRUPTED if driver is not None and driver.interrupted_by else EXIT_OK
+    if driver is not None and driver.interrupted_by:
+        exit_code = EXIT_INTERRUPTED
+    else:
+        exit_code = EXIT_FAILED if summary["health"]["failed"] else EXIT_OK
     return LoadRunResult(run_dir=run_dir, summary=summary, exit_code=exit_code, notices=notices)
 
 
@@ -286,6 +293,7 @@ def finish_run(
         partial_reason=facts.partial_reason,
         load_profile=describe_profile(scenario),
         workers=len(facts.fleet["workers"]) if facts.fleet else 1,
+        max_error_rate=load.max_error_rate,
         extra={"stop_reason": facts.stop_reason, **facts.extra},
     )
     summary = summarize(records, meta)

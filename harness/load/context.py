@@ -33,6 +33,10 @@ class Retries:
     max_attempts: int = 1
     honor_retry_after: bool = False
     backoff_s: float = 0.5
+    # Closed-loop users wait after a failed connection (doubling up to the cap) instead of
+    # hammering a dead endpoint; any answer resets the wait.
+    connect_backoff: bool = True
+    connect_backoff_max_s: float = 2.0
 
 
 @dataclass
@@ -55,6 +59,10 @@ class LoadContext:
     cooldown_s: float = 0.0
     max_requests: int | None = None
     worker: str = "local"
+    # Dimensions every record of this context carries (see RequestRecord).
+    stage: str | None = None
+    target: str | None = None
+    repeat: int | None = None
     # Open loop (rate profile): None means closed loop.
     rate_rps: float | None = None
     arrival: str = "constant"
@@ -74,8 +82,9 @@ class LoadContext:
     pending: Group = field(default_factory=Group)
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
-    def phase_of(self, sent_at: float) -> str:
-        elapsed = sent_at - self.run_start
+    def phase_of(self, at: float) -> str:
+        """The phase of a request sent (or, open loop, scheduled) at ``at``."""
+        elapsed = at - self.run_start
         if elapsed < self.warmup_s:
             return PHASE_WARMUP
         if elapsed >= self.duration_s - self.cooldown_s:
@@ -90,10 +99,15 @@ class LoadContext:
         return f"{self.worker}-{next(self._ids)}"
 
     def may_send(self) -> bool:
-        """False once the run is stopping or max_requests has been issued."""
+        """False once the run is stopping or max_requests have been issued."""
         if self.stopping:
             return False
         return self.max_requests is None or self.issued < self.max_requests
+
+    def may_start_next(self) -> bool:
+        """Closed loop: ``may_send`` and the duration not over. The clock is checked here, not
+        only at the driver's tick, so no user starts a request after the run's end."""
+        return self.may_send() and time.time() < self.run_start + self.duration_s
 
     def share(self) -> tuple[int, int]:
         return self.worker_index, self.worker_count

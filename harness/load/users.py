@@ -1,81 +1,117 @@
 """Locust user classes: closed-loop users and the open-loop arrival dispatcher.
 
 They run under the in-process driver (``slm-harness run``) and under the plain
-``locust`` command (see ``harness/load/locustfile.py``) alike.
+``locust`` command (see ``harness/jobs/locustfile.py``) alike. Each user owns its
+connections (``harness.load.http``); Locust's own statistics get every request through
+its ``request`` event, so its UI and CSVs stay useful.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import gevent
-from locust import constant, task
-from locust.contrib.fasthttp import FastHttpSession, FastHttpUser
+from locust import User, constant, task
 
 from harness.load import context
 from harness.load.client import perform
 from harness.load.context import LoadContext
+from harness.load.http import ConnectionPool, Origin
 from harness.load.schedule import arrivals
 from harness.protocol import PromptItem
 from harness.protocol import errors as kinds
+from harness.records.record import RequestRecord
 
 RETRYABLE = frozenset(
     {kinds.CONNECT, kinds.TIMEOUT_CONNECT, kinds.HTTP_429, kinds.HTTP_5XX, kinds.RESET, kinds.TRUNCATED}
 )
+CONNECTION_FAILURES = frozenset({kinds.CONNECT, kinds.TIMEOUT_CONNECT})
 IDLE_POLL_S = 0.05
+FIRST_CONNECT_BACKOFF_S = 0.05
+REQUEST_NAME = "generate"
 
 
 def send_with_retries(
-    session: FastHttpSession, ctx: LoadContext, item: PromptItem, intended_at: float | None
-) -> None:
-    """Send one prompt; retry retryable faults when the scenario allows it. Every attempt is recorded."""
+    pool: ConnectionPool, ctx: LoadContext, item: PromptItem, intended_at: float | None, events: Any
+) -> RequestRecord:
+    """Send one prompt; retry retryable faults when the scenario allows it. Every attempt is
+    recorded; returns the last attempt's record."""
     attempts = max(ctx.retries.max_attempts, 1)
     for attempt in range(1, attempts + 1):
-        outcome = perform(session, ctx, item, intended_at if attempt == 1 else None)
-        ctx.emit(outcome.record)
+        outcome = perform(pool, ctx, item, intended_at if attempt == 1 else None)
         rec = outcome.record
+        ctx.emit(rec)
+        _report_to_locust(events, rec)
         if rec.error_kind == kinds.CANCELLED:
             raise gevent.GreenletExit  # recorded; now let the stop that cancelled it proceed
         if rec.ok or attempt == attempts or rec.error_kind not in RETRYABLE or ctx.stopping:
-            return
+            return rec
         delay = ctx.retries.backoff_s * 2 ** (attempt - 1)
         if ctx.retries.honor_retry_after and outcome.retry_after_s is not None:
             delay = outcome.retry_after_s
         gevent.sleep(delay)
+    raise AssertionError("unreachable: the last attempt returns")
 
 
-class _HarnessUser(FastHttpUser):
+def _report_to_locust(events: Any, rec: RequestRecord) -> None:
+    """Locust's own stats see end-to-end latency and the harness's error kinds."""
+    failure = None if rec.ok else Exception(f"{rec.error_kind}: {rec.error_detail or ''}".strip())
+    events.request.fire(
+        request_type="POST",
+        name=REQUEST_NAME,
+        response_time=(rec.e2e_s or 0.0) * 1000.0,
+        response_length=rec.n_out or 0,
+        exception=failure,
+        context={},
+    )
+
+
+class _HarnessUser(User):
     abstract = True
     wait_time = constant(0)
 
-    def __init__(self, environment) -> None:
-        ctx = context.wait_current()
-        # FastHttpUser reads these attributes in its __init__.
-        self.host = ctx.base_url
-        self.connection_timeout = ctx.timeouts.connect_s
-        self.network_timeout = ctx.timeouts.total_s
-        self.insecure = not ctx.verify_tls
-        self.concurrency = self.pool_size(ctx)
+    def __init__(self, environment: Any) -> None:
         super().__init__(environment)
+        ctx = context.wait_current()
         self.ctx = ctx
+        origin = Origin.from_url(ctx.base_url, ctx.timeouts.connect_s, ctx.verify_tls)
+        self.pool = ConnectionPool(origin, max_idle=self.pool_size(ctx))
 
     @staticmethod
     def pool_size(ctx: LoadContext) -> int:
         return 1
 
+    def on_stop(self) -> None:
+        self.pool.close()
+
 
 class LLMUser(_HarnessUser):
-    """Closed loop: each user sends its next request when the previous one is done."""
+    """Closed loop: each user sends its next request when the previous one is done.
+
+    After a failed connection the user waits (doubling from 50 ms up to the configured cap)
+    before trying again, so a dead endpoint is not hammered in a tight loop.
+    """
 
     abstract = False
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        self._backoff_s = 0.0
 
     @task
     def generate(self) -> None:
         ctx = self.ctx
-        if not ctx.may_send():
+        if not ctx.may_start_next():
             gevent.sleep(IDLE_POLL_S)
             return
-        send_with_retries(self.client, ctx, next(ctx.items), None)
+        rec = send_with_retries(self.pool, ctx, next(ctx.items), None, self.environment.events)
+        if rec.error_kind in CONNECTION_FAILURES and ctx.retries.connect_backoff:
+            cap = ctx.retries.connect_backoff_max_s
+            self._backoff_s = min(max(2 * self._backoff_s, FIRST_CONNECT_BACKOFF_S), cap)
+            gevent.sleep(self._backoff_s)
+        else:
+            self._backoff_s = 0.0
 
 
 class ArrivalUser(_HarnessUser):
@@ -98,15 +134,16 @@ class ArrivalUser(_HarnessUser):
         group = ctx.pending
         end = ctx.run_start + ctx.duration_s
         schedule = arrivals(ctx.run_start, end, ctx.rate_rps or 0.0, ctx.arrival, ctx.seed, ctx.share)
+        events = self.environment.events
         for intended in schedule:
-            if not ctx.may_send():
-                break
             delay = intended - time.time()
             if delay > 0:
                 gevent.sleep(delay)
+            if not ctx.may_send():
+                break
             while len(group) >= ctx.max_in_flight:
                 gevent.sleep(0.001)
-            group.spawn(send_with_retries, self.client, ctx, next(ctx.items), intended)
+            group.spawn(send_with_retries, self.pool, ctx, next(ctx.items), intended, events)
         group.join()
         while True:  # the schedule is done; idle until the run stops this user
             gevent.sleep(IDLE_POLL_S)

@@ -11,7 +11,8 @@ TIMEOUT_CONNECT = "timeout_connect"
 TIMEOUT_FIRST_TOKEN = "timeout_first_token"
 TIMEOUT_TOTAL = "timeout_total"
 HTTP_429 = "http_429"
-HTTP_4XX = "http_4xx"  # other 4xx (auth failures included)
+AUTH = "auth"  # 401 / 403: the endpoint refused the credentials
+HTTP_4XX = "http_4xx"  # other 4xx
 HTTP_5XX = "http_5xx"
 STREAM_ERROR = "stream_error"  # an error object sent inside the stream
 TRUNCATED = "truncated"  # stream ended without [DONE] and without a finish_reason
@@ -27,6 +28,7 @@ ALL_KINDS: tuple[str, ...] = (
     TIMEOUT_FIRST_TOKEN,
     TIMEOUT_TOTAL,
     HTTP_429,
+    AUTH,
     HTTP_4XX,
     HTTP_5XX,
     STREAM_ERROR,
@@ -43,6 +45,8 @@ def kind_for_status(status: int) -> str:
     """Classify a non-2xx HTTP status."""
     if status == 429:
         return HTTP_429
+    if status in (401, 403):
+        return AUTH
     if status >= 500:
         return HTTP_5XX
     return HTTP_4XX

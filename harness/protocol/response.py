@@ -17,8 +17,8 @@ from harness.protocol.parsed import ParsedResponse, error_message, one_line, usa
 def parse_json_response(body: bytes, t_end: float) -> ParsedResponse:
     """Parse a complete 200 body of the chat or completions API, received in full at `t_end`.
 
-    The whole answer arrives at once, so the content counts as one chunk at `t_end`: TTFT
-    equals E2E and there are no chunk gaps (stream to measure TTFT, TPOT and ITL).
+    The whole answer arrives at once: only E2E is measured. TTFT, TPOT and ITL stay undefined
+    (None, no chunks), never E2E in disguise; stream to measure them.
     `done_seen` stays False: `[DONE]` belongs to streams only; completeness is `ok`.
     An error object in the body is a STREAM_ERROR (HTTP kinds are for HTTP statuses).
     """
@@ -37,12 +37,7 @@ def parse_json_response(body: bytes, t_end: float) -> ParsedResponse:
         _fill(result, obj)
     except (AttributeError, TypeError):
         return _failed(result, errors.MALFORMED, one_line(f"response body has an unexpected shape: {head!r}"))
-    if result.text or result.reasoning_text:
-        result.ttft_s = t_end
-        result.ttfc_s = t_end if result.text else None
-        result.content_times_s = [t_end]
-        result.n_content_chunks = 1
-    else:
+    if not (result.text or result.reasoning_text):
         _failed(result, errors.EMPTY, "response carried no generated content")
     return result
 
@@ -86,9 +81,13 @@ def classify_http_error(
     The detail quotes the message of an OpenAI error body (``{"error": {"message": ...}}``), a
     FastAPI ``{"detail": ...}`` or the start of a plain-text body.
     """
+    kind = errors.kind_for_status(status)
+    head = f"HTTP {status}"
+    if kind == errors.AUTH:
+        head += " (API key refused: check endpoint.api_key_env / api_key_file)"
     message = _body_message(body)
-    detail = f"HTTP {status}: {message}" if message else f"HTTP {status}"
-    return errors.kind_for_status(status), one_line(detail), _retry_after(headers)
+    detail = f"{head}: {message}" if message else head
+    return kind, one_line(detail), _retry_after(headers)
 
 
 def _body_message(body: bytes) -> str:

@@ -24,7 +24,9 @@ class SSEDecoder:
     __slots__ = ("_buf", "_data", "_invalid", "_skip_lf")
 
     def __init__(self) -> None:
-        self._buf = b""  # bytes of the line not yet terminated
+        # Pieces of the line not yet terminated, joined once its end arrives: a long line
+        # (a huge chunk) arriving in many pieces costs time linear in its length.
+        self._buf: list[bytes] = []
         self._data: list[str] = []  # data lines of the event being built
         self._invalid = False  # the event being built had a data line that is not UTF-8
         self._skip_lf = False  # the last piece ended in CR: a LF opening the next one ends no line
@@ -37,15 +39,19 @@ class SSEDecoder:
                 data = data[1:]
         if b"\n" not in data and b"\r" not in data:
             # No line ends here: most pieces of a long line take this cheap path.
-            self._buf += data
+            if data:
+                self._buf.append(data)
             return []
-        lines = (self._buf + data).splitlines(keepends=True)
+        if self._buf:
+            self._buf.append(data)
+            data = b"".join(self._buf)
+        lines = data.splitlines(keepends=True)
         last = lines[-1]
         if last.endswith(_LINE_BREAKS):
-            self._buf = b""
+            self._buf = []
             self._skip_lf = last.endswith(b"\r")
         else:
-            self._buf = lines.pop()
+            self._buf = [lines.pop()]
         events: list[str | None] = []
         for line in lines:
             self._line(line.rstrip(b"\r\n"), events)
@@ -55,8 +61,8 @@ class SSEDecoder:
         """End of stream: process an unterminated last line and dispatch a pending event."""
         events: list[str | None] = []
         if self._buf:
-            self._line(self._buf, events)
-            self._buf = b""
+            self._line(b"".join(self._buf), events)
+            self._buf = []
         self._line(b"", events)
         return events
 

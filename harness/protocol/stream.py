@@ -73,8 +73,10 @@ class StreamParser:
 
     def close(self, t_end: float, clean_eof: bool = True) -> ParsedResponse:
         """End the stream at `t_end` (last byte) and return what it carried."""
+        # An event the stream ended inside of was cut off, not malformed.
+        cut = errors.TRUNCATED if clean_eof else errors.RESET
         for payload in self._decoder.flush():
-            self._event(payload, t_end)
+            self._event(payload, t_end, cut)
         times = self._times
         n_chunks = len(times)
         kind, detail = self._error_kind, self._error_detail
@@ -109,7 +111,8 @@ class StreamParser:
         if self._error_kind is None:
             self._error_kind, self._error_detail = kind, detail
 
-    def _event(self, payload: str | None, t: float) -> None:
+    def _event(self, payload: str | None, t: float, cut: str | None = None) -> None:
+        """One event's data; ``cut``: the kind to report if it is incomplete (the stream ended in it)."""
         if payload is None:
             self._fail(errors.MALFORMED, "stream event data is not valid UTF-8")
             return
@@ -121,7 +124,10 @@ class StreamParser:
         try:
             chunk = json.loads(payload)
         except ValueError:
-            self._fail(errors.MALFORMED, one_line(f"stream chunk is not JSON: {payload!r}"))
+            if cut is not None:
+                self._fail(cut, one_line(f"stream ended inside an event: {payload!r}"))
+            else:
+                self._fail(errors.MALFORMED, one_line(f"stream chunk is not JSON: {payload!r}"))
             return
         if not isinstance(chunk, dict):
             self._fail(errors.MALFORMED, one_line(f"stream chunk is not a JSON object: {payload!r}"))

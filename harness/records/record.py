@@ -44,7 +44,7 @@ class RequestRecord:
     n_in: int | None = None
     n_out: int | None = None
     token_source: str = TOKEN_SOURCE_CHUNKS
-    # A second count of output tokens (chunks or tokenizer) to report the mismatch rate against usage.
+    # The endpoint tokenizer's count of the output beside usage, to report how often the two disagree.
     n_out_alt: int | None = None
     status_code: int | None = None
     ok: bool = False
@@ -61,6 +61,9 @@ class RequestRecord:
     stage: str | None = None  # the load stage it was sent in (steps, sweeps, capacity probes)
     target: str | None = None  # the named endpoint it was sent to (runs over several targets)
     repeat: int | None = None  # index of the repetition within `run --repeat`
+    # Sends that failed on a reused keep-alive connection the server had closed before seeing
+    # them, and were sent again on a fresh connection (not endpoint errors).
+    stale_retries: int = 0
 
     @property
     def tpot_s(self) -> float | None:
@@ -81,11 +84,7 @@ class RequestRecord:
         self.output_text = p.text
         self.n_in = p.prompt_tokens
         if p.completion_tokens is not None:
-            self.n_out, self.token_source, self.n_out_alt = (
-                p.completion_tokens,
-                TOKEN_SOURCE_USAGE,
-                p.n_content_chunks,
-            )
+            self.n_out, self.token_source = p.completion_tokens, TOKEN_SOURCE_USAGE
         elif p.n_content_chunks:
             self.n_out, self.token_source = p.n_content_chunks, TOKEN_SOURCE_CHUNKS
         truth = p.extra.get("sim")  # the simulator's own timings of this request

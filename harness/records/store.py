@@ -52,6 +52,7 @@ SCHEMA = pa.schema(
         ("stage", pa.string()),
         ("target", pa.string()),
         ("repeat", pa.int64()),
+        ("stale_retries", pa.int64()),
     ]
 )
 assert tuple(SCHEMA.names) == RECORD_FIELDS, "store schema and RequestRecord fields differ"
