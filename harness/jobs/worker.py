@@ -32,8 +32,14 @@ def run_worker(master_host: str, master_port: int, grace_s: float = 10.0) -> int
     env = Environment(user_classes=[LLMUser, ArrivalUser])
     runner = env.create_worker_runner(master_host, master_port)
     outbox = distributed.RecordOutbox()
-    env.events.report_to_master.add_listener(outbox.on_report_to_master)
     state: dict[str, LoadContext] = {}
+
+    def send_records() -> None:
+        while True:
+            gevent.sleep(distributed.RECORDS_EVERY_S)
+            rows = outbox.drain()
+            if rows:
+                runner.send_message(distributed.MSG_RECORDS, {distributed.REPORT_KEY: rows})
 
     def on_setup(environment: Environment, msg: Any) -> None:
         data = msg.data
@@ -76,5 +82,7 @@ def run_worker(master_host: str, master_port: int, grace_s: float = 10.0) -> int
     runner.register_message(distributed.MSG_SETUP, on_setup)
     runner.register_message(distributed.MSG_SHARE, on_share)
     runner.register_message(distributed.MSG_FLUSH, on_flush, concurrent=True)
+    sender = gevent.spawn(send_records)
     runner.greenlet.join()
+    sender.kill()
     return 0

@@ -1,11 +1,12 @@
 """Distributed runs on Locust's master/worker mode: what travels between them.
 
-Workers send their request records to the master inside Locust's own periodic worker
-report (``report_to_master`` -> ``worker_report``), so the master's record store,
-summary, exporter and report cover the whole fleet, and percentiles are computed from
-the union of raw samples. Three custom Locust messages complete the picture: the master
-sends each worker the run setup and its share of an open-loop rate, and at the end asks
-every worker to flush, waiting for their final batches.
+Workers send their request records to the master in a message of their own every half
+second (Locust's periodic worker report comes every 3 s: a worker killed between two reports
+would lose up to 3 s of records), so the master's record store, summary, exporter and report
+cover the whole fleet, and percentiles are computed from the union of raw samples. The master
+sends each worker the run setup and its share of an open-loop rate, and at the end asks every
+worker to flush, waiting for their final batches. A lost worker's users are given to the
+survivors (Locust's rebalancing).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ MSG_SETUP = "harness_setup"  # master -> worker: run setup (scenario, target, cl
 MSG_SHARE = "harness_share"  # master -> worker: (index, count) among live workers
 MSG_FLUSH = "harness_flush"  # master -> worker: send everything you have
 MSG_FLUSHED = "harness_flushed"  # worker -> master: final batch of records
+MSG_RECORDS = "harness_records"  # worker -> master: records since the last batch
 REPORT_KEY = "harness_records"
+RECORDS_EVERY_S = 0.5
 
 RecordSink = Callable[[RequestRecord], None]
 
@@ -40,9 +43,6 @@ class RecordOutbox:
         rows, self._rows = self._rows, []
         self.sent += len(rows)
         return rows
-
-    def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
-        data[REPORT_KEY] = self.drain()
 
 
 @dataclass
@@ -85,9 +85,6 @@ class Fleet:
             record = RequestRecord(**row)
             for sink in self.sinks:
                 sink(record)
-
-    def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
-        self.receive(client_id, data.get(REPORT_KEY) or [])
 
     def mark_lost(self, worker_ids: list[str]) -> list[WorkerInfo]:
         """Record newly missing workers; returns the ones not known to be lost before."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from argparse import Namespace
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,9 +170,11 @@ class _Master:
         self.fleet = distributed.Fleet(sinks=list(ctx.sinks))
         self.started = False
         self.flushed: set[str] = set()
-        env.events.worker_report.add_listener(self.fleet.on_worker_report)
         env.events.worker_connect.add_listener(self._on_connect)
+        runner.register_message(distributed.MSG_RECORDS, self._on_records)
         runner.register_message(distributed.MSG_FLUSHED, self._on_flushed)
+        # A lost worker's users go to the survivors (Locust reads the flag from its options).
+        env.parsed_options = Namespace(enable_rebalancing=True, headless=False)
 
     def wait_for_workers(self, signals: list[str]) -> None:
         deadline = time.time() + self.options.wait_timeout_s
@@ -219,6 +222,9 @@ class _Master:
         self._send_setup(client_id)
         self._send_shares()
         log.info("worker %s joined at %.1f s", client_id, time.time() - self.ctx.run_start)
+
+    def _on_records(self, environment: Environment, msg: Any) -> None:
+        self.fleet.receive(msg.node_id, msg.data.get(distributed.REPORT_KEY) or [])
 
     def _on_flushed(self, environment: Environment, msg: Any) -> None:
         self.fleet.receive(msg.node_id, msg.data.get(distributed.REPORT_KEY) or [])
