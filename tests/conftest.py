@@ -14,3 +14,24 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One real vLLM (CPU build, tiny model) for the whole session, started on first use (~30 s).
+
+    It logs each request's start and abort, so tests can see what it did with their requests."""
+    from dataclasses import replace
+
+    from harness.launch import LaunchedServer
+    from tests.support.vllm_env import vllm_spec
+
+    spec = vllm_spec()
+    spec = replace(spec, args=[*spec.args, "--enable-log-requests"])
+    with LaunchedServer(spec, tmp_path_factory.mktemp("vllm")) as server:
+        yield server

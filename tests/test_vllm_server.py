@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -11,19 +10,12 @@ import pytest
 
 from harness.launch import LaunchedServer
 from tests.support.parse import delta_text, metric_sum, sse_events, stream_usage
-from tests.support.vllm_env import tiny_model_dir, vllm_spec
+from tests.support.vllm_env import tiny_model_dir
 
 # The first run on a machine builds the cached vLLM venv and llama-server (~7 min): allow for it.
 pytestmark = [pytest.mark.vllm, pytest.mark.timeout(900)]
 
 USAGE = {"stream_options": {"include_usage": True}}
-
-
-@pytest.fixture(scope="module")
-def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LaunchedServer]:
-    """One vLLM for the module (~30 s to start); the venv and model are built once and cached."""
-    with LaunchedServer(vllm_spec(), tmp_path_factory.mktemp("vllm")) as server:
-        yield server
 
 
 def post(server: LaunchedServer, path: str, body: dict[str, Any]) -> httpx.Response:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import gevent
 
-from harness.load.context import LoadContext
+from harness.load.context import LoadContext, Timeouts
 from harness.load.http import (
     ConnectFailed,
     Connection,
@@ -174,7 +174,7 @@ def _send_and_read(
             return
         if ctx.stream:
             first.start()
-        reusable = _read(conn, resp, outcome, t0, first)
+        reusable = _read(conn, resp, outcome, t0, first, ctx.timeouts)
     except ConnectionLost as lost:
         if conn.reused and lost.received == 0:
             raise _Stale from None
@@ -197,8 +197,13 @@ def _send_and_read(
         pool.release(conn, reusable)
 
 
-def _read(conn: Connection, resp: Response, outcome: Outcome, t0: float, first: gevent.Timeout) -> bool:
-    """Read the response; returns whether the connection may carry another request."""
+def _read(
+    conn: Connection, resp: Response, outcome: Outcome, t0: float, first: gevent.Timeout, limits: Timeouts
+) -> bool:
+    """Read the response; returns whether the connection may carry another request.
+
+    The timers fire while a read waits; a response whose bytes keep arriving never waits, so
+    the deadlines are also checked after every read."""
     rec = outcome.record
     sock = conn.sock
     while not resp.headers_complete:
@@ -241,6 +246,10 @@ def _read(conn: Connection, resp: Response, outcome: Outcome, t0: float, first: 
             lost = e
             break
         t = time.perf_counter() - t0
+        if t > limits.total_s:
+            raise _TotalTimeout
+        if first.pending and t > limits.first_token_s:
+            raise _FirstTokenTimeout
     t_end = time.perf_counter() - t0
     if parser is not None:
         outcome.parsed = parser.close(t_end, clean_eof=lost is None or not lost.reset)

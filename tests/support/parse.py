@@ -35,10 +35,12 @@ def stream_usage(events: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((e["usage"] for e in reversed(events) if e.get("usage")), None)
 
 
-def metric_sum(text: str, name: str) -> float:
-    """The sum over all label sets of metric `name` in a Prometheus text exposition (0 if absent)."""
+def metric_sum(text: str, name: str, labels: dict[str, str] | None = None) -> float:
+    """The sum over the label sets of metric `name` in a Prometheus text exposition that carry every
+    label in `labels` (all label sets when None; 0 if absent)."""
+    wanted = [f'{key}="{value}"' for key, value in (labels or {}).items()]
     total = 0.0
     for line in text.splitlines():
-        if line.startswith((name + "{", name + " ")):
+        if line.startswith((name + "{", name + " ")) and all(w in line.split(" ")[0] for w in wanted):
             total += float(line.rsplit(" ", 1)[1])
     return total
