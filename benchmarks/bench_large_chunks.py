@@ -44,7 +44,9 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
         except (asyncio.IncompleteReadError, ConnectionError):
             break
         length = next(
-            int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length")
         )
         body = json.loads(await reader.readexactly(length))
         writer.write(_response(int(body["messages"][-1]["content"])))

@@ -72,6 +72,8 @@ def run(
     result = run_loadtest(spec, options)
     Console(file=sys.stderr).print(render_summary(result.summary))
     console = Console(file=sys.stderr)
+    for note in result.notes:
+        console.print(f"[dim]note: {escape(note)}[/dim]", highlight=False)
     for notice in result.notices:
         console.print(f"[yellow]warning:[/yellow] {notice}")
     failed = result.summary["health"]["failed"]

@@ -63,6 +63,7 @@ class LoadRunResult:
     summary: dict[str, Any]
     exit_code: int
     notices: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def users_at(scenario: Scenario) -> UsersAt:
@@ -218,7 +219,9 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
         exit_code = EXIT_INTERRUPTED
     else:
         exit_code = EXIT_FAILED if summary["health"]["failed"] else EXIT_OK
-    return LoadRunResult(run_dir=run_dir, summary=summary, exit_code=exit_code, notices=notices)
+    return LoadRunResult(
+        run_dir=run_dir, summary=summary, exit_code=exit_code, notices=notices, notes=services.notes
+    )
 
 
 def _master(master: MasterOptions | None, scenario: Scenario, target: Target) -> MasterOptions | None:

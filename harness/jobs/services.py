@@ -41,7 +41,8 @@ class RunServices:
         self.server: ServerMetricsScraper | None = None
         self.golden: GoldenAlongside | None = None
         self.gpu_notice: str | None = None
-        self.notices: list[str] = []
+        self.notices: list[str] = []  # warnings: something the user asked for did not work
+        self.notes: list[str] = []  # facts of the setting, said once and quietly
 
     def start(self, target: Target) -> None:
         s = self.scenario
@@ -65,7 +66,9 @@ class RunServices:
             )
             self.gpu_notice = self.gpu.start()
             if self.gpu_notice:
-                self._notice(self.gpu_notice)
+                # No local GPU where none was asked for is the setting, not a fault.
+                local = gpu_cfg.source == "nvml" and not gpu_cfg.gpus
+                (self.notes if local else self.notices).append(self.gpu_notice)
         server_cfg = s.telemetry.server_metrics
         if server_cfg.enabled:
             url = (
@@ -78,7 +81,8 @@ class RunServices:
             )
             notice = self.server.start()
             if notice:
-                self._notice(notice)
+                # An endpoint without known server metrics is common; a configured URL that fails is not.
+                (self.notices if server_cfg.url else self.notes).append(notice)
                 self.server = None
 
         golden = s.golden
