@@ -13,7 +13,7 @@ from harness.analysis import SCHEMA_VERSION, summarize
 from harness.analysis.health import SCHEDULE_LAG_OVERLOAD_MS
 from harness.records.record import RequestRecord
 from harness.records.store import RecordWriter, read_records
-from tests._analysis_fixtures import WINDOW_START, frame, meta, rec, synthetic
+from tests._analysis_fixtures import WINDOW_SECONDS, WINDOW_START, frame, meta, rec, synthetic
 
 SLOS = {"slo_ttft_ms": 200.0, "slo_tpot_ms": 60.0, "slo_e2e_ms": 1000.0}
 
@@ -102,9 +102,16 @@ def test_counts_throughput_and_errors_exclude_warmup_and_cooldown() -> None:
         "stale_connection_retries": 0,
     }
     assert summary["window"] == {"start": WINDOW_START, "end": WINDOW_START + 10.0, "seconds": 10.0}
-    # 6 ok in 10 s; output 11+11+11+1+11+5 = 50 tokens; input 6 * 10 = 60.
+    # 6 ok completed in the 10 s window; output 11+11+11+1+11+5 = 50 tokens; input 6 * 10 = 60.
+    # 8 measured requests were sent (offered 0.8/s); the last ok one ended 2.1 s into the window.
     assert summary["throughput"] == pytest.approx(
-        {"requests_per_s": 0.6, "output_tokens_per_s": 5.0, "total_tokens_per_s": 11.0}
+        {
+            "requests_per_s": 0.6,
+            "output_tokens_per_s": 5.0,
+            "total_tokens_per_s": 11.0,
+            "offered_rps": 0.8,
+            "drained_requests_per_s": 6 / 2.1,
+        }
     )
     assert summary["tokens"]["output_total"] == 50
     assert summary["tokens"]["input_total"] == 60
@@ -206,9 +213,9 @@ def test_saturated_client_cpu_marks_the_run_overloaded() -> None:
 def test_token_source_estimate_and_mismatch() -> None:
     rows = frame(
         [
-            rec(0, token_source="chunks", n_out=8, n_content_chunks=4, n_out_alt=8),
-            rec(1, token_source="chunks", n_out=6, n_content_chunks=3, n_out_alt=9),
-            rec(2, token_source="usage", n_out=5, n_content_chunks=5),
+            rec(0, token_source="chunks", n_out=8, n_content_chunks=4, n_out_alt=8, e2e_s=1.0),
+            rec(1, token_source="chunks", n_out=6, n_content_chunks=3, n_out_alt=9, e2e_s=1.0),
+            rec(2, token_source="usage", n_out=5, n_content_chunks=5, e2e_s=1.0),
         ]
     )
     summary = summarize(rows, meta())
@@ -288,4 +295,10 @@ def test_100k_records_summarised_with_exact_pooled_counts() -> None:
     assert summary["latency"]["tpot_ms"]["count"] == n
     expected = np.percentile(records["ttft_s"].to_numpy() * 1000.0, 99)
     assert summary["latency"]["ttft_ms"]["p99"] == pytest.approx(expected, rel=1e-12)
-    assert summary["throughput"]["output_tokens_per_s"] == pytest.approx(n * (gaps + 1) / 10.0)
+    # Throughput counts the responses that ended inside the 10 s window.
+    ended_inside = (records["sent_at"] + records["e2e_s"]) <= WINDOW_START + WINDOW_SECONDS
+    assert summary["throughput"]["requests_per_s"] == pytest.approx(ended_inside.sum() / 10.0)
+    assert summary["throughput"]["output_tokens_per_s"] == pytest.approx(
+        ended_inside.sum() * (gaps + 1) / 10.0
+    )
+    assert summary["throughput"]["offered_rps"] == pytest.approx(n / 10.0)

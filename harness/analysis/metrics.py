@@ -105,6 +105,18 @@ def stale_retries(rows: pd.DataFrame) -> int:
     return int(pd.to_numeric(rows["stale_retries"], errors="coerce").fillna(0).sum())
 
 
+def done_at(rows: pd.DataFrame) -> np.ndarray:
+    """Epoch time each request ended: ``sent_at + e2e_s`` (NaN without an E2E)."""
+    return floats(rows, "sent_at") + e2e_s(rows)
+
+
+def completed_within(rows: pd.DataFrame, start: float, end: float) -> pd.DataFrame:
+    """Successful rows whose response ended inside ``[start, end]``: what the endpoint delivered
+    in that window, whenever (in whichever phase) the requests were sent."""
+    done = done_at(rows)
+    return rows[rows["ok"].eq(True).to_numpy() & (done >= start) & (done <= end)]
+
+
 def rate(count: float | None, seconds: float) -> float | None:
     """``count`` per second of window; None when the count is unknown or the window has no length."""
     return float(count) / seconds if count is not None and seconds > 0 else None

@@ -34,10 +34,10 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
         "run": _run(meta),
         "window": {"start": float(meta.window_start), "end": float(meta.window_end), "seconds": seconds},
         "latency": _latency(rows, ok),
-        "throughput": _throughput(ok, seconds),
+        "throughput": _throughput(records, rows, ok, meta),
         "requests": _requests(records, rows, ok),
         "errors": _errors(rows),
-        "goodput": _goodput(rows, meta, seconds),
+        "goodput": _goodput(records, rows, meta),
         "tokens": _tokens(rows, ok),
         "concurrency": {"mean": mean_concurrency, "peak": peak_concurrency},
         "percentile_method": PERCENTILE_METHOD,
@@ -79,13 +79,29 @@ def _latency(rows: pd.DataFrame, ok: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def _throughput(ok: pd.DataFrame, seconds: float) -> dict[str, float | None]:
-    output_tokens, input_tokens = m.token_total(ok, "n_out"), m.token_total(ok, "n_in")
+def _throughput(
+    records: pd.DataFrame, rows: pd.DataFrame, ok: pd.DataFrame, meta: RunMeta
+) -> dict[str, float | None]:
+    """What the endpoint delivered: responses completed inside the window, per second of it.
+
+    Past saturation requests sent in the window finish after it, so counting them would report
+    the offered rate; that one is ``offered_rps`` (measured requests sent per second), and
+    ``drained_requests_per_s`` is the measured successes over the time until the last of them
+    ended."""
+    seconds = float(meta.window_seconds)
+    delivered = m.completed_within(records, meta.window_start, meta.window_end)
+    output_tokens, input_tokens = m.token_total(delivered, "n_out"), m.token_total(delivered, "n_in")
     total = None if output_tokens is None or input_tokens is None else output_tokens + input_tokens
+    done = m.done_at(ok)
+    done = done[np.isfinite(done)]
     return {
-        "requests_per_s": m.rate(len(ok), seconds),
+        "requests_per_s": m.rate(len(delivered), seconds),
         "output_tokens_per_s": m.rate(output_tokens, seconds),
         "total_tokens_per_s": m.rate(total, seconds),
+        "offered_rps": m.rate(len(rows), seconds),
+        "drained_requests_per_s": m.rate(len(ok), float(done.max()) - meta.window_start)
+        if done.size
+        else None,
     }
 
 
@@ -112,13 +128,16 @@ def _errors(rows: pd.DataFrame) -> dict[str, Any]:
     return {"rate": errored / len(rows) if len(rows) else None, "by_kind": by_kind}
 
 
-def _goodput(rows: pd.DataFrame, meta: RunMeta, seconds: float) -> dict[str, Any]:
+def _goodput(records: pd.DataFrame, rows: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
+    """Goodput: responses completed inside the window that met every SLO, per second; SLO
+    attainment: the share of measured requests that met every SLO."""
     configured = meta.slos()
     unmeasured = m.unmeasured_slos(rows, configured)
     slos = {key: value for key, value in configured.items() if key not in unmeasured}
     meeting = int(m.slo_met(rows, slos).sum())
+    delivered = m.completed_within(records, meta.window_start, meta.window_end)
     return {
-        "requests_per_s": m.rate(meeting, seconds),
+        "requests_per_s": m.rate(int(m.slo_met(delivered, slos).sum()), float(meta.window_seconds)),
         "slo_attainment": meeting / len(rows) if len(rows) else None,
         "slos": slos,
         "meeting": meeting,
