@@ -6,6 +6,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+@dataclass(frozen=True, slots=True)
+class StageWindow:
+    """A load stage in epoch seconds: requests labelled ``name`` and sent in ``[start + warmup_s,
+    end)`` are its measured ones. ``target`` is its planned load (``users`` or ``rate_rps``)."""
+
+    name: str
+    start: float
+    end: float
+    warmup_s: float = 0.0
+    target: dict[str, float] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class RunMeta:
     """Identity, timing and SLOs of one run.
@@ -35,6 +47,8 @@ class RunMeta:
     max_error_rate: float | None = None
     # Merged into the summary under "extra" (stages add e.g. cost or energy here).
     extra: dict[str, Any] = field(default_factory=dict)
+    # Load stages, each summarised on its own (summary["stages"]).
+    stages: list[StageWindow] = field(default_factory=list)
 
     @property
     def window_seconds(self) -> float:

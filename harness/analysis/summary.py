@@ -15,6 +15,7 @@ import pandas as pd
 from harness.analysis import metrics as m
 from harness.analysis.health import assess
 from harness.analysis.meta import RunMeta
+from harness.analysis.stages import STAGE_BLOCKS, stage_frames
 from harness.analysis.stats import PERCENTILE_METHOD, as_float, describe
 from harness.protocol.errors import ALL_KINDS
 from harness.records.record import PHASE_COOLDOWN, PHASE_WARMUP
@@ -47,7 +48,15 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
         summary["accuracy"] = accuracy
     summary["extra"] = dict(meta.extra)
     summary["health"] = assess(summary, meta.max_error_rate)
+    summary["stages"] = [
+        {"name": stage.name, "target": dict(stage.target), **_blocks(summarize(rows, stage_meta))}
+        for stage, rows, stage_meta in stage_frames(records, meta)
+    ]
     return summary
+
+
+def _blocks(summary: dict[str, Any]) -> dict[str, Any]:
+    return {key: summary[key] for key in STAGE_BLOCKS}
 
 
 def _run(meta: RunMeta) -> dict[str, Any]:

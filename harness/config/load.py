@@ -24,11 +24,15 @@ class RampProfile(StrictModel):
     start_users: NonNegativeInt
     end_users: PositiveInt
     ramp_s: PositiveFloat
+    segments: PositiveInt = 4  # the ramp is reported as this many stages, then the hold
 
 
 class Step(StrictModel):
     users: PositiveInt
     duration_s: PositiveFloat
+    warmup_s: NonNegativeFloat | None = (
+        None  # not measured at the start of this step (default: stage_warmup_s)
+    )
 
 
 class StepsProfile(StrictModel):
@@ -84,6 +88,8 @@ class LoadConfig(StrictModel):
     warmup_s: NonNegativeFloat = 0.0
     cooldown_s: NonNegativeFloat = 0.0
     max_requests: PositiveInt | None = None  # stop early after this many requests
+    # Not measured at the start of each stage of a multi-stage profile (steps, ramp, spike).
+    stage_warmup_s: NonNegativeFloat = 0.0
     # The run fails (exit 1) when more than this share of measured requests failed; by
     # default only a run in which every request failed does.
     max_error_rate: float | None = Field(default=None, ge=0.0, le=1.0)

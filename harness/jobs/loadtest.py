@@ -12,11 +12,11 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from harness.analysis.meta import RunMeta
+from harness.analysis.meta import RunMeta, StageWindow
 from harness.analysis.summary import summarize
 from harness.config import Scenario, scenario_to_yaml
 from harness.config.load import ConcurrencyProfile, RampProfile, RateProfile, SpikeProfile, StepsProfile
@@ -29,11 +29,13 @@ from harness.jobs.endpoint import (
 )
 from harness.jobs.logs import attach_run_log
 from harness.jobs.services import RunServices
+from harness.load import stages
 from harness.load.context import LoadContext, Retries, Timeouts
 from harness.load.cpu import CpuMonitor
 from harness.load.driver import DriverResult, MasterOptions, run_load
 from harness.load.progress import ProgressDisplay, ProgressStats
 from harness.load.shapes import UsersAt
+from harness.load.stages import Stage
 from harness.protocol.tokenizer import TokenCounter
 from harness.records import rundir
 from harness.records.record import RequestRecord
@@ -86,6 +88,26 @@ def users_at(scenario: Scenario) -> UsersAt:
     return UsersAt("rate")
 
 
+def stages_of(scenario: Scenario) -> list[Stage]:
+    """The stages of a multi-stage profile (steps, ramp, spike); none for a single load level."""
+    load = scenario.load
+    p, warmup = load.profile, load.stage_warmup_s
+    if isinstance(p, StepsProfile):
+        levels = [(s.users, s.duration_s) for s in p.steps]
+        plan = stages.steps(levels, warmup)
+        return [
+            replace(stage, warmup_s=step.warmup_s) if step.warmup_s is not None else stage
+            for stage, step in zip(plan, p.steps, strict=True)
+        ]
+    if isinstance(p, RampProfile):
+        return stages.ramp(p.start_users, p.end_users, p.ramp_s, load.duration_s, p.segments, warmup)
+    if isinstance(p, SpikeProfile):
+        return stages.spike(
+            p.base_users, p.spike_users, p.spike_at_s, p.spike_duration_s, load.duration_s, warmup
+        )
+    return []
+
+
 def describe_profile(scenario: Scenario) -> str:
     return json.dumps(scenario.load.profile.model_dump(mode="json"), sort_keys=True)
 
@@ -134,6 +156,7 @@ def build_context(
         warmup_s=float(load.warmup_s),
         cooldown_s=float(load.cooldown_s),
         max_requests=load.max_requests,
+        stages=stages_of(scenario),
         sinks=sinks,
         seed=scenario.workload.seed + seed_offset,
     )
@@ -251,6 +274,10 @@ def _complete(facts: RunFacts, driver: DriverResult | None, cpu: CpuMonitor) -> 
         facts.partial_reason = f"interrupted by {driver.interrupted_by}"
 
 
+class Sections(Protocol):
+    def __call__(self, summary: dict[str, Any], run_level: bool = True) -> dict[str, Any]: ...
+
+
 @dataclass
 class RunFacts:
     """What a finished (or cut-short) run knows beyond its records."""
@@ -263,17 +290,20 @@ class RunFacts:
     stop_reason: str = "duration"
     fleet: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Stages run one after another (sweeps, capacity searches), with their real clock.
+    stages: list[StageWindow] = field(default_factory=list)
 
 
 def finish_run(
     run_dir: Path,
     scenario: Scenario,
     facts: RunFacts,
-    sections: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    sections: Sections | None = None,
 ) -> dict[str, Any]:
     """Summarise what was recorded and write summary.json and report.html.
 
-    ``sections`` adds summary sections computed from the summary so far (GPU, cost).
+    ``sections`` adds summary sections computed from the summary so far (GPU, cost, server; at
+    run level also golden), to the run and to each of its stages.
     """
     records = read_records(run_dir)
     load = scenario.load
@@ -298,12 +328,21 @@ def finish_run(
         workers=len(facts.fleet["workers"]) if facts.fleet else 1,
         max_error_rate=load.max_error_rate,
         extra={"stop_reason": facts.stop_reason, **facts.extra},
+        stages=facts.stages
+        or [
+            StageWindow(
+                st.name, facts.run_start + st.start_s, facts.run_start + st.end_s, st.warmup_s, st.target()
+            )
+            for st in stages_of(scenario)
+        ],
     )
     summary = summarize(records, meta)
     if facts.fleet is not None:
         summary["workers"] = facts.fleet
     if sections is not None:
         summary.update(sections(summary))
+        for stage in summary["stages"]:
+            stage.update(sections(stage, run_level=False))
     (run_dir / rundir.SUMMARY_FILE).write_text(json.dumps(summary, indent=2, allow_nan=False))
     from harness.report import write_report
 

@@ -126,10 +126,11 @@ class RunServices:
                 except Exception as e:  # a telemetry fault never costs the run its results
                     self._notice(f"telemetry stopped with an error: {e}")
 
-    def summary_sections(self, summary: dict[str, Any]) -> dict[str, Any]:
-        """The ``golden``, ``gpu``, ``cost`` and ``server`` sections of the summary."""
+    def summary_sections(self, summary: dict[str, Any], run_level: bool = True) -> dict[str, Any]:
+        """The ``gpu``, ``cost`` and ``server`` sections of a run's or a stage's summary over its
+        window, and at run level the ``golden`` one."""
         window = summary["window"]
-        golden = section_for(self.run_dir)
+        golden = section_for(self.run_dir) if run_level else None
         out_tokens = summary["tokens"]["output_total"] or 0
         gpu = gpu_summary(
             read_gpu_samples(self.run_dir),

@@ -104,7 +104,6 @@ def perform(
         api=ctx.api,
         intended_at=intended_at,
         prompt_id=item.id,
-        stage=ctx.stage,
         target=ctx.target,
         repeat=ctx.repeat,
     )
@@ -150,8 +149,10 @@ def _stamp(rec: RequestRecord, ctx: LoadContext, sent_at: float) -> None:
     rec.sent_at = sent_at
     if rec.intended_at is not None:
         rec.schedule_lag_s = sent_at - rec.intended_at
-    # An open-loop request belongs to the phase its arrival was scheduled in.
-    rec.phase = ctx.phase_of(sent_at if rec.intended_at is None else rec.intended_at)
+    # An open-loop request belongs to the phase and stage its arrival was scheduled in.
+    at = sent_at if rec.intended_at is None else rec.intended_at
+    rec.phase = ctx.phase_of(at)
+    rec.stage = ctx.stage_of(at)
 
 
 def _send_and_read(

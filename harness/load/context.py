@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import gevent
 from gevent.pool import Group
 
+from harness.load.stages import Stage, stage_at
 from harness.protocol import PromptItem, SamplingParams
 from harness.protocol.tokenizer import TokenCounter
 from harness.records.record import PHASE_COOLDOWN, PHASE_MEASURE, PHASE_WARMUP, RequestRecord
@@ -59,8 +60,10 @@ class LoadContext:
     cooldown_s: float = 0.0
     max_requests: int | None = None
     worker: str = "local"
-    # Dimensions every record of this context carries (see RequestRecord).
+    # Dimensions every record of this context carries (see RequestRecord); with ``stages`` the
+    # stage is the one the request was sent (open loop: scheduled) in.
     stage: str | None = None
+    stages: list[Stage] = field(default_factory=list)
     target: str | None = None
     repeat: int | None = None
     # Open loop (rate profile): None means closed loop.
@@ -81,6 +84,9 @@ class LoadContext:
     # Greenlets of open-loop requests, so the driver can cancel what outlives the grace period.
     pending: Group = field(default_factory=Group)
     _ids: Iterator[int] = field(default_factory=itertools.count)
+
+    def stage_of(self, at: float) -> str | None:
+        return stage_at(self.stages, at - self.run_start) if self.stages else self.stage
 
     def phase_of(self, at: float) -> str:
         """The phase of a request sent (or, open loop, scheduled) at ``at``."""

@@ -28,6 +28,8 @@ def render_summary(summary: dict[str, Any]) -> Group:
         (" (partial)", "bold yellow") if run["partial"] else "",
     )
     parts: list[Any] = [title, _overview(summary), _latency(summary["latency"])]
+    if summary.get("stages"):
+        parts.append(_stages(summary["stages"]))
     parts.extend(Text(f"! {warning}", style="yellow") for warning in summary["health"]["warnings"])
     return Group(*parts)
 
@@ -77,4 +79,39 @@ def _latency(latency: dict[str, Any]) -> Table:
     for label, key in LATENCY_ROWS:
         stats = latency[key]
         table.add_row(label, *(number(stats[s], 1) for s in LATENCY_STATS), number(stats["count"]))
+    return table
+
+
+def _stages(stages: list[dict[str, Any]]) -> Table:
+    """One row per load stage: its load, what it delivered, and its latency."""
+    table = Table(title="stages", title_justify="left")
+    for column in (
+        "stage",
+        "load",
+        "req/s",
+        "goodput",
+        "SLO met",
+        "TTFT p50",
+        "TTFT p99",
+        "TPOT p50",
+        "E2E p99",
+    ):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    table.add_column("errors", justify="right")
+    for stage in stages:
+        latency = stage["latency"]
+        target = stage["target"]
+        load = f"{target['rate_rps']:g} rps" if "rate_rps" in target else f"{target.get('users', 0):g} users"
+        table.add_row(
+            Text(stage["name"]),
+            load,
+            number(stage["throughput"]["requests_per_s"], 2),
+            number(stage["goodput"]["requests_per_s"], 2),
+            percent(stage["goodput"]["slo_attainment"]),
+            number(latency["ttft_ms"]["p50"], 1),
+            number(latency["ttft_ms"]["p99"], 1),
+            number(latency["tpot_ms"]["p50"], 1),
+            number(latency["e2e_ms"]["p99"], 1),
+            percent(stage["errors"]["rate"]),
+        )
     return table
