@@ -142,6 +142,10 @@ class SimServer:
             # The client went away mid-response: vLLM counts such a request as aborted.
             self.metrics.request_success["abort"].inc()
             return web.Response()
+        except asyncio.CancelledError:
+            # The client went away while the request waited or between tokens: aborted too.
+            self.metrics.request_success["abort"].inc()
+            raise
         finally:
             self.scheduler.release(plan.kv_tokens)
 
@@ -175,8 +179,13 @@ async def serve(cfg: SimConfig, *, exit_on_stdin_eof: bool = False) -> None:
     Prints ``listening on http://HOST:PORT`` (flushed) on stdout once the socket accepts.
     """
     server = SimServer(cfg)
+    # A client that goes away cancels its request, as in vLLM: its slot and KV cache are freed.
     runner = web.AppRunner(
-        server.app(), access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE_S
+        server.app(),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=SHUTDOWN_GRACE_S,
+        handler_cancellation=True,
     )
     await runner.setup()
     stop = asyncio.Event()
