@@ -91,7 +91,7 @@ def report(
 ) -> None:
     """Rebuild a run's report.html; a run whose process died is recovered and summarised first."""
     from harness.config.errors import ConfigError
-    from harness.jobs.loadtest import recover_run
+    from harness.jobs.finish import recover_run
     from harness.records.rundir import SCENARIO_FILE, SUMMARY_FILE
     from harness.records.store import JOURNAL_NAME
     from harness.report import write_report

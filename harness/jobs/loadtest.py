@@ -8,18 +8,14 @@ written and a summary is produced, marked partial when the run did not finish.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from harness.analysis.meta import RunMeta, StageWindow
-from harness.analysis.summary import summarize
 from harness.config import Scenario, scenario_to_yaml
-from harness.config.load import ConcurrencyProfile, RampProfile, RateProfile, SpikeProfile, StepsProfile
 from harness.jobs.endpoint import (
     Target,
     discover_model,
@@ -27,20 +23,15 @@ from harness.jobs.endpoint import (
     endpoint_headers,
     launched_server,
 )
+from harness.jobs.finish import RunFacts, complete, finish_run
 from harness.jobs.logs import attach_run_log
+from harness.jobs.plan import build_context, users_at
 from harness.jobs.services import RunServices
-from harness.load import stages
-from harness.load.context import LoadContext, Retries, Timeouts
 from harness.load.cpu import CpuMonitor
 from harness.load.driver import DriverResult, MasterOptions, run_load
 from harness.load.progress import ProgressDisplay, ProgressStats
-from harness.load.shapes import UsersAt
-from harness.load.stages import Stage
-from harness.protocol.tokenizer import TokenCounter
 from harness.records import rundir
-from harness.records.record import RequestRecord
-from harness.records.store import RecordWriter, read_records
-from harness.workload import build_workload
+from harness.records.store import RecordWriter
 
 log = logging.getLogger("harness.loadtest")
 
@@ -68,50 +59,6 @@ class LoadRunResult:
     notes: list[str] = field(default_factory=list)
 
 
-def users_at(scenario: Scenario) -> UsersAt:
-    """The closed-loop users-over-time function of a scenario's load profile."""
-    p = scenario.load.profile
-    if isinstance(p, ConcurrencyProfile):
-        return UsersAt("concurrency", users=p.users)
-    if isinstance(p, RampProfile):
-        return UsersAt("ramp", start_users=p.start_users, end_users=p.end_users, ramp_s=p.ramp_s)
-    if isinstance(p, StepsProfile):
-        return UsersAt("steps", steps=tuple((s.users, s.duration_s) for s in p.steps))
-    if isinstance(p, SpikeProfile):
-        return UsersAt(
-            "spike",
-            base_users=p.base_users,
-            spike_users=p.spike_users,
-            spike_at_s=p.spike_at_s,
-            spike_duration_s=p.spike_duration_s,
-        )
-    return UsersAt("rate")
-
-
-def stages_of(scenario: Scenario) -> list[Stage]:
-    """The stages of a multi-stage profile (steps, ramp, spike); none for a single load level."""
-    load = scenario.load
-    p, warmup = load.profile, load.stage_warmup_s
-    if isinstance(p, StepsProfile):
-        levels = [(s.users, s.duration_s) for s in p.steps]
-        plan = stages.steps(levels, warmup)
-        return [
-            replace(stage, warmup_s=step.warmup_s) if step.warmup_s is not None else stage
-            for stage, step in zip(plan, p.steps, strict=True)
-        ]
-    if isinstance(p, RampProfile):
-        return stages.ramp(p.start_users, p.end_users, p.ramp_s, load.duration_s, p.segments, warmup)
-    if isinstance(p, SpikeProfile):
-        return stages.spike(
-            p.base_users, p.spike_users, p.spike_at_s, p.spike_duration_s, load.duration_s, warmup
-        )
-    return []
-
-
-def describe_profile(scenario: Scenario) -> str:
-    return json.dumps(scenario.load.profile.model_dump(mode="json"), sort_keys=True)
-
-
 @contextlib.contextmanager
 def resolve_target(scenario: Scenario, api_key: str | None, run_dir: Path) -> Iterator[Target]:
     """Where requests go: a launched server, the scenario's endpoint, or the embedded simulator."""
@@ -132,47 +79,6 @@ def resolve_target(scenario: Scenario, api_key: str | None, run_dir: Path) -> It
     yield Target(
         base_url=str(ep.base_url), name=ep.name, model=ep.model, headers=endpoint_headers(ep, api_key)
     )
-
-
-def build_context(
-    scenario: Scenario, target: Target, sinks: list[Callable[[RequestRecord], None]], seed_offset: int = 0
-) -> LoadContext:
-    """The load context of one process; workers of a distributed run use their own ``seed_offset``."""
-    ep = scenario.endpoint
-    workload = build_workload(scenario)
-    load = scenario.load
-    profile = load.profile
-    ctx = LoadContext(
-        scenario=scenario.name,
-        base_url=target.base_url,
-        api=ep.api if ep is not None else "chat",
-        model=target.model or "",
-        items=workload.items(scenario.workload.seed + seed_offset),
-        params=workload.sampling_params(),
-        headers=target.headers,
-        stream=ep.stream if ep is not None else True,
-        verify_tls=ep.verify_tls if ep is not None else True,
-        duration_s=float(load.duration_s),
-        warmup_s=float(load.warmup_s),
-        cooldown_s=float(load.cooldown_s),
-        max_requests=load.max_requests,
-        stages=stages_of(scenario),
-        sinks=sinks,
-        seed=scenario.workload.seed + seed_offset,
-    )
-    if ep is not None:
-        ctx.include_usage = ep.include_usage
-        ctx.tokens = TokenCounter(ep.tokenizer) if ep.tokenizer is not None else None
-        ctx.timeouts = Timeouts(ep.timeouts.connect_s, ep.timeouts.first_token_s, ep.timeouts.total_s)
-        r = ep.retries
-        ctx.retries = Retries(
-            r.max_attempts, r.honor_retry_after, r.backoff_s, r.connect_backoff, r.connect_backoff_max_s
-        )
-    if isinstance(profile, RateProfile):
-        ctx.rate_rps = float(profile.rate_rps)
-        ctx.arrival = profile.arrival
-        ctx.max_in_flight = profile.max_in_flight
-    return ctx
 
 
 def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
@@ -228,12 +134,12 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
         facts.partial_reason = (
             "interrupted" if isinstance(e, KeyboardInterrupt) else f"{type(e).__name__}: {e}"
         )
-        _complete(facts, driver, cpu)
+        complete(facts, driver, cpu)
         finish_run(run_dir, scenario, facts, services.summary_sections)
         detach_log()
         raise
     writer.close()
-    _complete(facts, driver, cpu)
+    complete(facts, driver, cpu)
     summary = finish_run(run_dir, scenario, facts, services.summary_sections)
     services.publish(summary, options.pushgateway_url)
     detach_log()
@@ -258,118 +164,3 @@ def _master(master: MasterOptions | None, scenario: Scenario, target: Target) ->
             "endpoint_name": target.name,
         }
     return master
-
-
-def _complete(facts: RunFacts, driver: DriverResult | None, cpu: CpuMonitor) -> None:
-    """Fill in what the driver learned (or, when it never ran, what is known now)."""
-    facts.extra["client_cpu"] = cpu.summary()
-    if driver is None:
-        facts.ended_at = time.time()
-        facts.stop_reason = "failed"
-        return
-    facts.run_start, facts.ended_at = driver.started_at, driver.ended_at
-    facts.stop_reason = driver.stop_reason
-    facts.fleet = driver.fleet
-    if driver.interrupted_by:
-        facts.partial_reason = f"interrupted by {driver.interrupted_by}"
-
-
-class Sections(Protocol):
-    def __call__(self, summary: dict[str, Any], run_level: bool = True) -> dict[str, Any]: ...
-
-
-@dataclass
-class RunFacts:
-    """What a finished (or cut-short) run knows beyond its records."""
-
-    model: str
-    endpoint: str
-    run_start: float
-    ended_at: float
-    partial_reason: str | None = None
-    stop_reason: str = "duration"
-    fleet: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    # Stages run one after another (sweeps, capacity searches), with their real clock.
-    stages: list[StageWindow] = field(default_factory=list)
-
-
-def finish_run(
-    run_dir: Path,
-    scenario: Scenario,
-    facts: RunFacts,
-    sections: Sections | None = None,
-) -> dict[str, Any]:
-    """Summarise what was recorded and write summary.json and report.html.
-
-    ``sections`` adds summary sections computed from the summary so far (GPU, cost, server; at
-    run level also golden), to the run and to each of its stages.
-    """
-    records = read_records(run_dir)
-    load = scenario.load
-    window_start = facts.run_start + load.warmup_s
-    window_end = min(facts.run_start + load.duration_s - load.cooldown_s, facts.ended_at)
-    meta = RunMeta(
-        run_id=run_dir.name,
-        scenario=scenario.name,
-        model=facts.model,
-        endpoint=facts.endpoint,
-        api=scenario.endpoint.api if scenario.endpoint is not None else "chat",
-        started_at=facts.run_start,
-        ended_at=facts.ended_at,
-        window_start=window_start,
-        window_end=max(window_end, window_start),
-        slo_ttft_ms=scenario.slo.ttft_ms if scenario.slo else None,
-        slo_tpot_ms=scenario.slo.tpot_ms if scenario.slo else None,
-        slo_e2e_ms=scenario.slo.e2e_ms if scenario.slo else None,
-        partial=facts.partial_reason is not None,
-        partial_reason=facts.partial_reason,
-        load_profile=describe_profile(scenario),
-        workers=len(facts.fleet["workers"]) if facts.fleet else 1,
-        max_error_rate=load.max_error_rate,
-        extra={"stop_reason": facts.stop_reason, **facts.extra},
-        stages=facts.stages
-        or [
-            StageWindow(
-                st.name, facts.run_start + st.start_s, facts.run_start + st.end_s, st.warmup_s, st.target()
-            )
-            for st in stages_of(scenario)
-        ],
-    )
-    summary = summarize(records, meta)
-    if facts.fleet is not None:
-        summary["workers"] = facts.fleet
-    if sections is not None:
-        summary.update(sections(summary))
-        for stage in summary["stages"]:
-            stage.update(sections(stage, run_level=False))
-    (run_dir / rundir.SUMMARY_FILE).write_text(json.dumps(summary, indent=2, allow_nan=False))
-    from harness.report import write_report
-
-    write_report(run_dir)
-    return summary
-
-
-def recover_run(run_dir: Path) -> dict[str, Any]:
-    """Summarise a run whose process died (SIGKILL, power loss): records from the journal,
-    the clock from the records themselves, marked partial."""
-    from harness.config import load_scenario
-    from harness.records.store import recover
-
-    recover(run_dir)
-    scenario = load_scenario(run_dir / rundir.SCENARIO_FILE)
-    records = read_records(run_dir)
-    if records.empty:
-        start = end = (run_dir / rundir.SCENARIO_FILE).stat().st_mtime
-    else:
-        start = float(records["sent_at"].min())
-        end = float((records["sent_at"] + records["e2e_s"].fillna(0.0)).max())
-    facts = RunFacts(
-        model="",
-        endpoint=scenario.endpoint.name if scenario.endpoint is not None else "simulator",
-        run_start=start,
-        ended_at=end,
-        partial_reason="recovered after the run's process ended without finishing",
-        stop_reason="recovered",
-    )
-    return finish_run(run_dir, scenario, facts)

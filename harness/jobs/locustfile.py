@@ -20,7 +20,8 @@ from locust.env import Environment
 
 from harness.config import load_scenario, scenario_to_yaml
 from harness.jobs.endpoint import Target, discover_model, endpoint_headers
-from harness.jobs.loadtest import RunFacts, build_context, finish_run, users_at
+from harness.jobs.finish import RunFacts, finish_run
+from harness.jobs.plan import build_context, users_at
 from harness.load import context, shapes
 from harness.load.users import ArrivalUser, LLMUser
 from harness.records import rundir

@@ -27,7 +27,7 @@ log = logging.getLogger("harness.worker")
 
 def run_worker(master_host: str, master_port: int, grace_s: float = 10.0) -> int:
     """Serve as a worker until the master quits; returns the exit code."""
-    from harness.jobs.loadtest import build_context
+    from harness.jobs.plan import build_context
 
     env = Environment(user_classes=[LLMUser, ArrivalUser])
     runner = env.create_worker_runner(master_host, master_port)

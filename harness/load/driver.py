@@ -67,8 +67,12 @@ def run_load(
     grace_s: float = 10.0,
     on_tick: Callable[[float], None] | None = None,
     master: MasterOptions | None = None,
+    stop_when: Callable[[float], bool] | None = None,
 ) -> DriverResult:
-    """Run the load described by ``ctx`` and ``users_at``; returns when everything is stopped."""
+    """Run the load described by ``ctx`` and ``users_at``; returns when everything is stopped.
+
+    ``stop_when(elapsed_s)``, asked every tick, ends the run before its duration when True
+    (a capacity probe that has decided)."""
     user_class = ArrivalUser if ctx.rate_rps is not None else LLMUser
     env = Environment(
         user_classes=[user_class],
@@ -113,6 +117,9 @@ def run_load(
                 result.stop_reason = "interrupted"
                 break
             if now - ctx.run_start >= ctx.duration_s:
+                break
+            if stop_when is not None and stop_when(now - ctx.run_start):
+                result.stop_reason = "decided"
                 break
             sent = fleet.requests() if fleet is not None else ctx.issued
             if ctx.max_requests is not None and sent >= ctx.max_requests and ctx.in_flight == 0:
