@@ -111,6 +111,8 @@ def test_counts_throughput_and_errors_exclude_warmup_and_cooldown() -> None:
             "total_tokens_per_s": 11.0,
             "offered_rps": 0.8,
             "drained_requests_per_s": 6 / 2.1,
+            # 6 completions from 1.25 s (rec 7) to 2.1 s (rec 2) after the window start; 5 after the first.
+            "sustained_requests_per_s": 5 / (2.1 - 1.25),
         }
     )
     assert summary["tokens"]["output_total"] == 50

@@ -117,6 +117,24 @@ def completed_within(rows: pd.DataFrame, start: float, end: float) -> pd.DataFra
     return rows[rows["ok"].eq(True).to_numpy() & (done >= start) & (done <= end)]
 
 
+# Completions this close to the first one count as arriving with it (a batch that ended together).
+SAME_INSTANT_S = 0.001
+
+
+def sustained_rate(rows: pd.DataFrame) -> float | None:
+    """Completions per second from the first completion among ``rows`` to the last one.
+
+    Unlike a count over a window, it is not quantised by where the window's edges fall between
+    completions; those that ended with the first one are not counted, so a server finishing its
+    batch all at once is not over-counted. None with fewer than two distinct completion times."""
+    done = np.sort(done_at(rows))
+    done = done[np.isfinite(done)]
+    if done.size < 2 or done[-1] - done[0] <= SAME_INSTANT_S:
+        return None
+    with_first = int((done <= done[0] + SAME_INSTANT_S).sum())
+    return float((done.size - with_first) / (done[-1] - done[0]))
+
+
 def rate(count: float | None, seconds: float) -> float | None:
     """``count`` per second of window; None when the count is unknown or the window has no length."""
     return float(count) / seconds if count is not None and seconds > 0 else None

@@ -96,7 +96,8 @@ def _throughput(
     Past saturation requests sent in the window finish after it, so counting them would report
     the offered rate; that one is ``offered_rps`` (measured requests sent per second), and
     ``drained_requests_per_s`` is the measured successes over the time until the last of them
-    ended."""
+    ended; ``sustained_requests_per_s`` is the rate between the first and the last completion
+    inside the window."""
     seconds = float(meta.window_seconds)
     delivered = m.completed_within(records, meta.window_start, meta.window_end)
     output_tokens, input_tokens = m.token_total(delivered, "n_out"), m.token_total(delivered, "n_in")
@@ -107,6 +108,7 @@ def _throughput(
         "requests_per_s": m.rate(len(delivered), seconds),
         "output_tokens_per_s": m.rate(output_tokens, seconds),
         "total_tokens_per_s": m.rate(total, seconds),
+        "sustained_requests_per_s": m.sustained_rate(delivered),
         "offered_rps": m.rate(len(rows), seconds),
         "drained_requests_per_s": m.rate(len(ok), float(done.max()) - meta.window_start)
         if done.size

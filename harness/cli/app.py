@@ -7,7 +7,7 @@ import sys
 import typer
 
 from harness import __version__
-from harness.cli import baseline, dashboards, drift, gate, golden, loadtest, sim, telemetry
+from harness.cli import baseline, capacity, dashboards, drift, gate, golden, loadtest, sim, telemetry
 from harness.config.errors import ConfigError
 from harness.launch.errors import LaunchError
 from harness.report.html import ReportError
@@ -20,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("run")(loadtest.run)
+app.command("capacity")(capacity.capacity)
 app.command("report")(loadtest.report)
 app.command("worker")(loadtest.worker)
 app.command("locustfile")(loadtest.locustfile)

@@ -75,8 +75,29 @@ class RateProfile(StrictModel):
     max_in_flight: PositiveInt = 1000
 
 
+class SweepProfile(StrictModel):
+    """A synchronous stage (one user), a throughput probe (``probe_users`` closed-loop users),
+    then ``rates`` open-loop rates spread between the two throughputs, one stage each; it stops
+    early once the client falls behind or SLO attainment drops below ``stop_below_attainment``."""
+
+    type: Literal["sweep"]
+    rates: PositiveInt = 8
+    spacing: Literal["linear", "geometric"] = "linear"
+    stage_s: PositiveFloat = 20.0
+    stage_warmup_s: NonNegativeFloat = 2.0
+    probe_users: PositiveInt = 64
+    arrival: Literal["constant", "poisson"] = "poisson"
+    max_in_flight: PositiveInt = 1000
+    stop_below_attainment: float = Field(default=0.5, ge=0.0, le=1.0)
+
+    @property
+    def longest_s(self) -> float:
+        return (self.rates + 2) * self.stage_s
+
+
 Profile = Annotated[
-    ConcurrencyProfile | RampProfile | StepsProfile | SpikeProfile | RateProfile, Field(discriminator="type")
+    ConcurrencyProfile | RampProfile | StepsProfile | SpikeProfile | RateProfile | SweepProfile,
+    Field(discriminator="type"),
 ]
 
 
@@ -107,6 +128,11 @@ class LoadConfig(StrictModel):
                     isinstance(d, int | float) and not isinstance(d, bool) for d in durations
                 ):
                     return {**data, "duration_s": sum(durations)}
+            if isinstance(profile, dict) and profile.get("type") == "sweep":
+                try:  # the stages decide how long a sweep lasts; this bounds it
+                    return {**data, "duration_s": SweepProfile(**profile).longest_s}
+                except ValueError:
+                    return data  # the profile's own error is reported where it is checked
         return data
 
     @model_validator(mode="after")

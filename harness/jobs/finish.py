@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,8 +38,11 @@ class RunFacts:
     stop_reason: str = "duration"
     fleet: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-    # Stages run one after another (sweeps, capacity searches), with their real clock.
+    # Stages run one after another (sweeps, capacity searches), with their real clock, the
+    # window they span, and the answer their planner adds to the summary (``capacity``, ``sweep``).
     stages: list[StageWindow] = field(default_factory=list)
+    window: tuple[float, float] | None = None
+    blocks: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 def finish_run(
@@ -53,11 +57,32 @@ def finish_run(
     run level also golden), to the run and to each of its stages.
     """
     records = read_records(run_dir)
+    summary = summarize(records, run_meta(run_dir.name, scenario, facts))
+    if facts.fleet is not None:
+        summary["workers"] = facts.fleet
+    if sections is not None:
+        summary.update(sections(summary))
+        for stage in summary["stages"]:
+            stage.update(sections(stage, run_level=False))
+    if facts.blocks is not None:
+        summary.update(facts.blocks(summary))
+    (run_dir / rundir.SUMMARY_FILE).write_text(json.dumps(summary, indent=2, allow_nan=False))
+    from harness.report import write_report
+
+    write_report(run_dir)
+    return summary
+
+
+def run_meta(run_id: str, scenario: Scenario, facts: RunFacts) -> RunMeta:
+    """What the summary needs beyond the records: identity, clock, window, SLOs, stages."""
     load = scenario.load
-    window_start = facts.run_start + load.warmup_s
-    window_end = min(facts.run_start + load.duration_s - load.cooldown_s, facts.ended_at)
-    meta = RunMeta(
-        run_id=run_dir.name,
+    if facts.window is not None:
+        window_start, window_end = facts.window
+    else:
+        window_start = facts.run_start + load.warmup_s
+        window_end = min(facts.run_start + load.duration_s - load.cooldown_s, facts.ended_at)
+    return RunMeta(
+        run_id=run_id,
         scenario=scenario.name,
         model=facts.model,
         endpoint=facts.endpoint,
@@ -83,18 +108,6 @@ def finish_run(
             for st in stages_of(scenario)
         ],
     )
-    summary = summarize(records, meta)
-    if facts.fleet is not None:
-        summary["workers"] = facts.fleet
-    if sections is not None:
-        summary.update(sections(summary))
-        for stage in summary["stages"]:
-            stage.update(sections(stage, run_level=False))
-    (run_dir / rundir.SUMMARY_FILE).write_text(json.dumps(summary, indent=2, allow_nan=False))
-    from harness.report import write_report
-
-    write_report(run_dir)
-    return summary
 
 
 def recover_run(run_dir: Path) -> dict[str, Any]:

@@ -23,10 +23,12 @@ from harness.jobs.endpoint import (
     endpoint_headers,
     launched_server,
 )
-from harness.jobs.finish import RunFacts, complete, finish_run
+from harness.jobs.finish import RunFacts, complete, finish_run, run_meta
 from harness.jobs.logs import attach_run_log
-from harness.jobs.plan import build_context, users_at
+from harness.jobs.plan import build_context, planner_for, users_at
 from harness.jobs.services import RunServices
+from harness.jobs.staged import StagePlanner, run_stages
+from harness.load.context import current
 from harness.load.cpu import CpuMonitor
 from harness.load.driver import DriverResult, MasterOptions, run_load
 from harness.load.progress import ProgressDisplay, ProgressStats
@@ -81,8 +83,15 @@ def resolve_target(scenario: Scenario, api_key: str | None, run_dir: Path) -> It
     )
 
 
-def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
-    """Run one scenario end to end and write its run directory."""
+def run_loadtest(
+    scenario: Scenario, options: LoadRunOptions, planner: StagePlanner | None = None
+) -> LoadRunResult:
+    """Run one scenario end to end and write its run directory.
+
+    With a ``planner`` (a sweep, a capacity search) the load runs as the stages it plans, one
+    after another, and its answer joins the summary."""
+    if planner is None:
+        planner = planner_for(scenario)
     # Everything a user can get wrong is checked before anything starts.
     api_key = scenario.endpoint.api_key() if scenario.endpoint is not None else None
     run_dir = rundir.new_run_dir(options.out_dir, scenario.name)
@@ -107,7 +116,8 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
                 )
             facts.model = target.model
             services.start(target)
-            ctx = build_context(scenario, target, [writer.append, stats, *services.sinks()])
+            sinks = [writer.append, stats, *services.sinks()]
+            ctx = build_context(scenario, target, sinks)
             log.info(
                 "run %s: %s against %s (model %s)", run_dir.name, scenario.name, target.base_url, target.model
             )
@@ -116,17 +126,26 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
                 def on_tick(elapsed: float) -> None:
                     cpu.sample(time.time())
                     writer.flush()
-                    services.tick(ctx)
+                    services.tick(current())
                     progress.tick(elapsed)
 
-                driver = run_load(
-                    ctx,
-                    users_at(scenario),
-                    spawn_rate=scenario.load.spawn_rate,
-                    grace_s=options.grace_s,
-                    on_tick=on_tick,
-                    master=_master(options.master, scenario, target),
-                )
+                if planner is None:
+                    driver = run_load(
+                        ctx,
+                        users_at(scenario),
+                        spawn_rate=scenario.load.spawn_rate,
+                        grace_s=options.grace_s,
+                        on_tick=on_tick,
+                        master=_master(options.master, scenario, target),
+                    )
+                else:
+                    meta = run_meta(run_dir.name, scenario, facts)
+                    staged = run_stages(
+                        planner, scenario, target, sinks, meta, grace_s=options.grace_s, on_tick=on_tick
+                    )
+                    driver, facts.stages, facts.blocks = staged.driver, staged.windows, planner.block
+                    if staged.windows:
+                        facts.window = (staged.windows[0].start, staged.windows[-1].end)
             services.stop_samplers()
     except BaseException as e:  # keep every record, then let the error through
         services.close()

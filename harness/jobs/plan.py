@@ -8,10 +8,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from harness.config import Scenario
-from harness.config.load import ConcurrencyProfile, RampProfile, RateProfile, SpikeProfile, StepsProfile
+from harness.config.load import (
+    ConcurrencyProfile,
+    RampProfile,
+    RateProfile,
+    SpikeProfile,
+    StepsProfile,
+    SweepProfile,
+)
 from harness.jobs.endpoint import Target
+
+if TYPE_CHECKING:
+    from harness.jobs.staged import StagePlanner
 from harness.load import stages
 from harness.load.context import LoadContext, Retries, Timeouts
 from harness.load.shapes import UsersAt
@@ -104,3 +115,13 @@ def build_context(
         ctx.arrival = profile.arrival
         ctx.max_in_flight = profile.max_in_flight
     return ctx
+
+
+def planner_for(scenario: Scenario) -> StagePlanner | None:
+    """The stage planner a scenario's profile needs (a sweep), or None for a run of one shape."""
+    profile = scenario.load.profile
+    if isinstance(profile, SweepProfile):
+        from harness.capacity.sweep import SweepPlanner
+
+        return SweepPlanner(profile)
+    return None

@@ -53,6 +53,7 @@ class DriverResult:
     started_at: float
     ended_at: float
     interrupted_by: str | None = None  # "SIGINT" / "SIGTERM" when a signal cut the run short
+    stopped_sending_at: float | None = None  # when no new request was started any more (then the drain)
     stop_reason: str = "duration"
     cancelled_in_flight: int = 0
     fleet: dict[str, Any] | None = None  # distributed runs: workers seen and lost
@@ -126,6 +127,7 @@ def run_load(
                 result.stop_reason = "max_requests"
                 break
         ctx.stopping = True
+        result.stopped_sending_at = min(time.time(), ctx.run_start + ctx.duration_s)
         if fleet is not None:
             # Workers stop sending, finish in flight and hand over their last records; then quit.
             fleet.collect(grace_s + FLUSH_WAIT_S, signals)

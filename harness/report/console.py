@@ -115,3 +115,49 @@ def _stages(stages: list[dict[str, Any]]) -> Table:
             percent(stage["errors"]["rate"]),
         )
     return table
+
+
+def render_capacity(capacity: dict[str, Any]) -> Group:
+    """The answer of a capacity search, and the probes that led to it."""
+    by_rate = capacity["by"] == "rate"
+    unit = "req/s" if by_rate else "users"
+    answer = capacity["slo_rps"] if by_rate else capacity.get("slo_concurrency")
+    slos = ", ".join(f"{k.removesuffix('_ms')} ≤ {v:g} ms" for k, v in capacity["slos"].items())
+    lines = [
+        Text.assemble(
+            ("capacity at the SLOs: ", "bold"),
+            (f"{number(answer, 2)} {unit}", "bold green"),
+            f"  ({percent(capacity['slo_attainment_target'])} of requests within {slos};"
+            f" limit: {capacity['limit']})",
+        ),
+        Text(
+            f"max throughput {number(capacity['max_rps'], 2, 'req/s')}; at the SLO: concurrency "
+            f"{number(capacity['concurrency_at_slo'], 2)}, cost per query "
+            f"{number(capacity['cost_per_query_usd_at_slo'], 6, 'USD')}, "
+            f"{number(capacity['energy_per_output_token_j_at_slo'], 4, 'J per output token')}"
+        ),
+    ]
+    knee = capacity.get("knee")
+    if knee:
+        lines.append(
+            Text(
+                f"knee at {knee['stage']} ({number(knee['requests_per_s'], 2, 'req/s')}): {knee['diagnosis']}"
+            )
+        )
+    table = Table(title="probes", title_justify="left")
+    for column in ("stage", "load", "req/s", "SLO met", "interval", "requests", "verdict"):
+        table.add_column(column, justify="left" if column in ("stage", "verdict") else "right")
+    for probe in capacity["probes"]:
+        load = f"{probe['rate_rps']:g} rps" if "rate_rps" in probe else f"{probe['users']:g} users"
+        interval = probe["interval"]
+        verdict = {True: "pass", False: "fail", None: "no evidence"}[probe["passed"]]
+        table.add_row(
+            Text(probe["stage"]),
+            load,
+            number(probe["requests_per_s"], 2),
+            percent(probe["attainment"]),
+            "—" if interval is None else f"{interval[0]:.1%}–{interval[1]:.1%}",
+            number(probe["requests"]),
+            f"{verdict} ({probe['decided_by']})",
+        )
+    return Group(*lines, table)
