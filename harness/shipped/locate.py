@@ -42,7 +42,7 @@ def find_named(arg: Path, folder: str, suffix: str, what: str) -> Path:
     """
     if arg.exists() or len(arg.parts) != 1 or arg.suffix:
         return arg
-    for root in (Path.cwd(), shipped_root()):
+    for root in (Path(), shipped_root()):  # the current folder's, named relative to it
         candidate = root / folder / f"{arg.name}{suffix}"
         if candidate.is_file():
             return candidate
