@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -78,6 +79,21 @@ def test_the_wheel_holds_every_shipped_file(wheel: Path) -> None:
     assert not any(name.startswith(("scenarios/", "golden/", "tests/")) for name in names)
     metadata = zipfile.ZipFile(wheel).read(f"{wheel.name.split('-')[0]}-0.1.0.dist-info/METADATA").decode()
     assert "License-Expression: Apache-2.0" in metadata
+
+
+def test_what_the_image_copies_is_enough_to_build_the_wheel(tmp_path: Path) -> None:
+    # dashboards/harness.Dockerfile builds the wheel from what it copies; no Docker runs here.
+    dockerfile = (ROOT / "dashboards" / "harness.Dockerfile").read_text()
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY "):
+            *sources, dest = line.split()[1:]
+            for source in sources:
+                target = tmp_path / dest / Path(source).name if dest.endswith("/") else tmp_path / dest
+                copy = shutil.copytree if (ROOT / source).is_dir() else shutil.copy
+                copy(ROOT / source, target)
+    built = pip("wheel", "--no-deps", "--no-build-isolation", "-q", "-w", tmp_path / "dist", tmp_path)
+    assert built.returncode == 0, built.stderr[-2000:]
+    assert len(list((tmp_path / "dist").glob("slm_harness-*.whl"))) == 1
 
 
 def test_installed_from_an_empty_folder(venv_bin: Path, tmp_path: Path) -> None:

@@ -24,7 +24,9 @@ _INSTALL_REWRITES: dict[Path, tuple[str, str]] = {
     WORKFLOWS / "slm-gate.yml": ("python -m pip install -e .", f"python -m pip install '{REQUIREMENT}'"),
     Path("examples/drift-weekly.yml"): ("pip install .", f"pip install '{REQUIREMENT}'"),
     Path("dashboards/harness.Dockerfile"): (
-        "COPY pyproject.toml README.md ./\nCOPY harness ./harness\nRUN pip install --no-cache-dir .",
+        "COPY pyproject.toml README.md ./\nCOPY harness ./harness\n"
+        "COPY scenarios ./scenarios\nCOPY golden ./golden\nCOPY dashboards ./dashboards\n"
+        "COPY examples ./examples\nRUN pip install --no-cache-dir .",
         f"RUN pip install --no-cache-dir '{REQUIREMENT}'",
     ),
 }
