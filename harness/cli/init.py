@@ -24,12 +24,12 @@ def init(
         folder: sum(1 for p in written if p.relative_to(dest).parts[0] == folder)
         for folder in ("scenarios", "golden", "dashboards", "examples", ".github")
     }
-    summary = ", ".join(f"{folder}/ ({n} files)" for folder, n in counts.items())
+    summary = ", ".join(f"{n} in {folder}/" for folder, n in counts.items())
     print(f"wrote {len(written)} files: {summary}", file=sys.stderr)
     print(
         "next, in that folder:\n"
-        "  slm-harness run scenarios/smoke.yaml                 # load test against the built-in simulator\n"
-        "  slm-harness golden run golden/support_intents.jsonl  # golden-set check\n"
+        "  slm-harness run scenarios/smoke.yaml                   # load test, built-in simulator\n"
+        "  slm-harness golden run golden/support_intents.jsonl    # golden-set check\n"
         "  docker compose -f dashboards/docker-compose.yml up -d  # Prometheus, Grafana, dashboards\n"
         "The CI workflow (.github/workflows/slm-gate.yml) and the simulator image install "
         "slm-harness from your package index: edit their install lines if it comes from elsewhere.",
