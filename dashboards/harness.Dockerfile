@@ -4,6 +4,10 @@ FROM python:3.11-slim
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY harness ./harness
+COPY scenarios ./scenarios
+COPY golden ./golden
+COPY dashboards ./dashboards
+COPY examples ./examples
 RUN pip install --no-cache-dir .
 EXPOSE 8000
 ENTRYPOINT ["slm-harness"]

@@ -44,7 +44,7 @@ def load_run(folder: Path, name: str, ttft_ms: float, seed: int) -> Path:
     scenario = folder / f"{name}.yaml"
     scenario.write_text(SCENARIO.format(ttft_ms=ttft_ms, seed=seed), encoding="utf-8")
     out = folder / "runs"
-    argv = ["run", str(scenario), "--out", str(out), "--quiet", "--exporter-port", "-1"]
+    argv = ["run", str(scenario), "--out", str(out), "--quiet", "--no-exporter"]
     done = subprocess.run(
         [sys.executable, "-m", "harness.cli.main", *argv], capture_output=True, text=True, timeout=60
     )

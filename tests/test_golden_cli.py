@@ -73,6 +73,6 @@ def test_an_api_key_variable_that_is_not_set_is_a_usage_error(
     assert run_app(args) == 2
     err = capsys.readouterr().err.strip()
     assert err == (
-        "slm-harness: error: (environment): NO_SUCH_KEY: is not set or empty"
-        " — fix: export NO_SUCH_KEY=<your key>"
+        "slm-harness: error: golden run: endpoint.api_key_env: environment variable NO_SUCH_KEY is not set"
+        " — fix: export NO_SUCH_KEY=<your key>, or remove endpoint.api_key_env"
     )

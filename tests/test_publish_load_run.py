@@ -10,7 +10,7 @@ import pytest
 
 from harness.config.publish import Publish
 from harness.config.slo import SLO
-from harness.publish.load_run import EXPORTER_OFF, open_exporter, push_run_summary
+from harness.publish.load_run import open_exporter, push_run_summary
 from tests import support_prometheus as prom
 from tests._publish_fixtures import LABELS, make_records, summary_of
 
@@ -25,7 +25,7 @@ def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[prom.Pushg
 
 def test_the_exporter_serves_run_info_and_slos_on_the_configured_port() -> None:
     port = prom.free_port()
-    exporter = open_exporter(Publish(exporter={"port": port}), None, LABELS, "run-7", SLO_SET)
+    exporter = open_exporter(Publish(exporter={"port": port}), LABELS, "run-7", SLO_SET)
     assert exporter is not None
     try:
         assert exporter.port == port
@@ -40,11 +40,9 @@ def test_the_exporter_serves_run_info_and_slos_on_the_configured_port() -> None:
         exporter.stop()
 
 
-def test_the_command_line_port_wins_and_minus_one_turns_the_exporter_off() -> None:
-    off_in_file = Publish(exporter={"enabled": False, "port": 1})
-    assert open_exporter(Publish(), EXPORTER_OFF, LABELS, "r", SLO()) is None
-    assert open_exporter(off_in_file, None, LABELS, "r", SLO()) is None
-    exporter = open_exporter(off_in_file, 0, LABELS, "r", SLO())  # an explicit port turns it back on
+def test_enabled_false_turns_the_exporter_off_and_port_0_picks_a_free_port() -> None:
+    assert open_exporter(Publish(exporter={"enabled": False, "port": 1}), LABELS, "r", SLO()) is None
+    exporter = open_exporter(Publish(exporter={"port": 0}), LABELS, "r", SLO())
     assert exporter is not None and exporter.port not in (0, 1)
     exporter.stop()
 

@@ -25,6 +25,7 @@ def test_api_key_never_leaves_the_process(tmp_path: Path) -> None:
             "endpoint": {"base_url": sim.base_url, "model": "sim-model", "api_key_env": "SLM_TEST_KEY"},
             "workload": inline_workload(8),
             "load": {"profile": {"type": "concurrency", "users": 2}, "duration_s": 6},
+            "publish": {"exporter": {"port": 0}},  # a free port: 9464 may be taken on a shared machine
         }
         scenario = write_scenario(tmp_path, spec)
         out = tmp_path / "runs"

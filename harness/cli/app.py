@@ -7,10 +7,12 @@ import sys
 import typer
 
 from harness import __version__
-from harness.cli import baseline, capacity, dashboards, drift, gate, golden, loadtest, sim, telemetry
+from harness.cli import baseline, capacity, dashboards, drift, gate, golden, init, loadtest, sim, telemetry
+from harness.cli.usage import usage_error
 from harness.config.errors import ConfigError
 from harness.launch.errors import LaunchError
 from harness.report.html import ReportError
+from harness.sim.config import SimConfigError
 
 app = typer.Typer(
     name="slm-harness",
@@ -19,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("init")(init.init)
 app.command("run")(loadtest.run)
 app.command("capacity")(capacity.capacity)
 app.command("report")(loadtest.report)
@@ -44,10 +47,20 @@ def version() -> None:
 
 
 def run_app(args: list[str]) -> int:
-    """Run the command line; user mistakes end in one line on stderr and exit code 2."""
+    """Run the command line; user mistakes end in one line on stderr and exit code 2.
+
+    A command's exit code is what it returns, or the code of the `typer.Exit` it raises.
+    """
     try:
-        app(args=args, prog_name="slm-harness")
-    except ConfigError as e:
+        code = app(args=args, prog_name="slm-harness", standalone_mode=False)
+    except typer.TyperException as e:
+        if type(e).__name__ == "NoArgsIsHelpError":  # a bare command group: typer printed its help
+            return 2
+        print(f"slm-harness: error: {usage_error(e, args)}", file=sys.stderr)
+        return 2
+    except typer.Abort:
+        return 1
+    except (ConfigError, SimConfigError) as e:
         print(f"slm-harness: error: {e}", file=sys.stderr)
         return 2
     except ReportError as e:
@@ -62,4 +75,4 @@ def run_app(args: list[str]) -> int:
         return 2
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    return 0
+    return code if isinstance(code, int) else 0

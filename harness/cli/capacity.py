@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import typer
 
+from harness.cli.overrides import SetOption
 from harness.config.errors import ConfigError
+from harness.config.overrides import COMMAND_LINE, Overrides
+from harness.shipped import find_scenario
 
 SLO_KEYS = ("ttft_ms", "tpot_ms", "e2e_ms")
 
 
 def capacity(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file (its workload, endpoint and SLOs).")],
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario YAML file or shipped scenario name (workload, endpoint, SLOs).")
+    ],
     endpoint: Annotated[str | None, typer.Option(help="Base URL of an OpenAI-compatible endpoint.")] = None,
     model: Annotated[
         str | None, typer.Option(help="Model name (default: the endpoint's first model).")
@@ -38,6 +43,7 @@ def capacity(
         Path | None, typer.Option(help="Directory for run directories (default reports/runs).")
     ] = None,
     quiet: Annotated[bool, typer.Option(help="No live progress display.")] = False,
+    set_: SetOption = None,
 ) -> None:
     """Search the highest load that meets the SLOs; prints the run directory on the last line."""
     from rich.console import Console
@@ -47,30 +53,33 @@ def capacity(
     from harness.jobs.loadtest import LoadRunOptions, run_loadtest
     from harness.report.console import render_capacity, render_summary
 
-    overrides: dict[str, Any] = {}
+    overrides = Overrides()
     if endpoint is not None:
-        overrides["endpoint.base_url"] = endpoint
+        overrides.put("endpoint.base_url", endpoint, "--endpoint")
     if model is not None:
-        overrides["endpoint.model"] = model
-    overrides.update(_slo_overrides(slo))
-    spec = load_scenario(scenario, overrides)
+        overrides.put("endpoint.model", model, "--model")
+    for key, value in _slo_values(slo).items():
+        overrides.put(f"slo.{key}", value, "--slo")
+    path = find_scenario(scenario)
+    spec = load_scenario(path, overrides.add_set_options(set_ or []))
     if not any(getattr(spec.slo, key, None) for key in SLO_KEYS):
         raise ConfigError(
-            str(scenario),
-            "slo",
-            "no SLO to search against",
-            "set slo: in the scenario or pass --slo ttft_ms=500",
+            str(path), "slo", "no SLO to search against", "set slo: in the scenario or pass --slo ttft_ms=500"
+        )
+    if probe_users < 1:
+        raise ConfigError(COMMAND_LINE, "--probe-users", f"is {probe_users}", "use 1 or more users")
+    if not 0 <= stage_warmup_s < stage_s:
+        raise ConfigError(
+            COMMAND_LINE, "--stage-warmup-s", f"is {stage_warmup_s:g}", "use 0 ≤ warm-up < --stage-s"
         )
     settings = SearchSettings(
         by=_by(by),
         attainment=_fraction("--attainment", attainment),
         precision=_fraction("--precision", precision),
-        stage_s=_positive("--stage-s", stage_s),
+        stage_s=stage_s,
         stage_warmup_s=stage_warmup_s,
         probe_users=probe_users,
     )
-    if stage_warmup_s < 0 or stage_warmup_s >= stage_s:
-        raise ConfigError(None, "--stage-warmup-s", f"is {stage_warmup_s:g}", "use 0 ≤ warm-up < --stage-s")
     result = run_loadtest(spec, LoadRunOptions(out_dir=out, quiet=quiet), planner=CapacitySearch(settings))
     console = Console(file=sys.stderr)
     console.print(render_summary(result.summary))
@@ -81,39 +90,38 @@ def capacity(
     raise typer.Exit(result.exit_code)
 
 
-def _slo_overrides(text: str | None) -> dict[str, float]:
-    if not text:
-        return {}
-    overrides = {}
-    for part in text.split(","):
+def _slo_values(text: str | None) -> dict[str, float]:
+    """``ttft_ms=500,e2e_ms=2000`` -> {"ttft_ms": 500.0, "e2e_ms": 2000.0}."""
+    values: dict[str, float] = {}
+    for part in text.split(",") if text else []:
         key, sep, value = part.partition("=")
         key = key.strip()
         if not sep or key not in SLO_KEYS:
             raise ConfigError(
-                None, "--slo", f"cannot read {part!r}", f"write KEY=MS with KEY one of {', '.join(SLO_KEYS)}"
+                COMMAND_LINE,
+                "--slo",
+                "cannot read one of its parts",
+                f"write KEY=MS, KEY one of {', '.join(SLO_KEYS)}",
             )
         try:
-            overrides[f"slo.{key}"] = float(value)
+            values[key] = float(value)
         except ValueError:
             raise ConfigError(
-                None, "--slo", f"{key} = {value!r} is not a number", "give milliseconds, e.g. ttft_ms=500"
+                COMMAND_LINE,
+                "--slo",
+                f"{key} is not a number of milliseconds",
+                "write e.g. --slo ttft_ms=500",
             ) from None
-    return overrides
+    return values
 
 
 def _by(value: str) -> Literal["rate", "concurrency"]:
     if value not in ("rate", "concurrency"):
-        raise ConfigError(None, "--by", f"is {value!r}", "use rate or concurrency")
+        raise ConfigError(COMMAND_LINE, "--by", f"is {value!r}", "use rate or concurrency")
     return "rate" if value == "rate" else "concurrency"
 
 
 def _fraction(option: str, value: float) -> float:
     if not 0.0 < value < 1.0:
-        raise ConfigError(None, option, f"is {value:g}", "use a number between 0 and 1")
-    return value
-
-
-def _positive(option: str, value: float) -> float:
-    if value <= 0:
-        raise ConfigError(None, option, f"is {value:g}", "use a number of seconds above 0")
+        raise ConfigError(COMMAND_LINE, option, f"is {value:g}", "use a number between 0 and 1")
     return value

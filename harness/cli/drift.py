@@ -153,8 +153,9 @@ def synth_logs(
 
 
 def _finish(result: DriftResult, out_dir: Path, fail_on_drift: bool, pushgateway: str | None) -> int:
-    from harness.drift.compare import HTML_FILE, MARKDOWN_FILE
+    from harness.drift.compare import HTML_FILE, JSON_FILE, MARKDOWN_FILE
     from harness.drift.metrics import push_drift
+    from harness.drift.sample import MAX_ISSUES_KEPT
 
     drifted = ", ".join(f.feature for f in result.drifted_features()) or "none"
     verdict = "drift detected" if result.detected else "no drift detected"
@@ -165,6 +166,14 @@ def _finish(result: DriftResult, out_dir: Path, fail_on_drift: bool, pushgateway
         f"{result.n_drifted} of {result.n_features} features drifted ({drifted})",
         file=sys.stderr,
     )
+    for side, quality in result.quality.items():
+        if quality.invalid:  # the report says so too, but a skipped line must not go unnoticed
+            print(
+                f"{side}: {quality.invalid} of {quality.lines} log lines skipped as invalid "
+                f"(first: {quality.issues[0]}); up to {MAX_ISSUES_KEPT} of them listed in "
+                f"{out_dir / JSON_FILE} under log_quality",
+                file=sys.stderr,
+            )
     print(f"report: {out_dir / HTML_FILE}  summary: {out_dir / MARKDOWN_FILE}", file=sys.stderr)
     if pushgateway:
         push_drift(result, pushgateway, out_dir.name)

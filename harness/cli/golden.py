@@ -4,22 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from pydantic import BaseModel
 
+from harness.cli.overrides import SetOption
 from harness.config.errors import ConfigError
+from harness.config.golden_run import GoldenTarget, load_golden_target
+from harness.config.overrides import Overrides
+from harness.shipped import find_golden_set
 
 if TYPE_CHECKING:
     from harness.golden.dataset import GoldenSet
 
+T = TypeVar("T")
+
 app = typer.Typer(help="Golden-set regression checks.", no_args_is_help=True)
 
-SetsArg = Annotated[list[Path], typer.Argument(help="Golden set JSONL files or folders of them.")]
+SetsArg = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Golden set JSONL files, folders of them, or shipped sets by name (support_intents)."
+    ),
+]
+# Where a golden run's own defaults differ from a scenario's endpoint section: a check, not load.
+GOLDEN_STREAM, GOLDEN_TIMEOUT_S, GOLDEN_ATTEMPTS = False, 120.0, 3
 
 
 @app.command("check")
@@ -27,7 +40,7 @@ def check(sets: SetsArg) -> None:
     """Validate golden sets (schema, scorer options, expected answers) without asking anything."""
     from harness.golden.dataset import load_sets
 
-    for s in load_sets(sets):
+    for s in load_sets([find_golden_set(path) for path in sets]):
         print(f"{s.path}: {s.name}: {len(s.items)} items, default scorer {s.defaults.scorer}")
 
 
@@ -45,9 +58,15 @@ def run(
         str | None, typer.Option(help="Environment variable holding the API key (sent as a Bearer token).")
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight at once.")] = 4,
-    stream: Annotated[bool, typer.Option(help="Stream responses (records TTFT and ITL too).")] = False,
-    max_attempts: Annotated[int, typer.Option(min=1, help="Tries per item on transport failures.")] = 3,
-    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds allowed for one request.")] = 120.0,
+    stream: Annotated[
+        bool | None, typer.Option(help="Stream responses (records TTFT and ITL too) [default: no].")
+    ] = None,
+    max_attempts: Annotated[
+        int | None, typer.Option(min=1, help="Tries per item on transport failures [default: 3].")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(min=0.1, help="Seconds allowed for one request [default: 120].")
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Directory for run directories (default reports/runs).")
     ] = None,
@@ -65,9 +84,12 @@ def run(
     delay: Annotated[float, typer.Option(min=0.0, help="Seconds to wait before the first request.")] = 0.0,
     pushgateway: Annotated[str | None, typer.Option(help="Pushgateway URL for the golden metrics.")] = None,
     quiet: Annotated[bool, typer.Option(help="No result table.")] = False,
+    set_: SetOption = None,
 ) -> None:
     """Ask every golden item, score the answers; prints the run directory on the last line.
 
+    `--set` takes the scenario's endpoint.* and simulator.* keys (e.g. --set
+    simulator.golden_accuracy=0.8); --stream, --max-attempts and --timeout win over them.
     Exit code 1 when no item could be scored (every one failed in transport).
     """
     from rich.console import Console
@@ -78,23 +100,44 @@ def run(
     from harness.golden.runner import run_rounds
     from harness.golden.tables import accuracy_table
     from harness.golden.transport import EndpointSettings, RetryPolicy
+    from harness.jobs.endpoint import endpoint_headers
     from harness.records.rundir import new_run_dir
 
     if into is not None and not into.is_dir():
         raise ConfigError(str(into), "--into", "is not a directory", "give an existing run directory")
-    golden_sets = load_sets(sets)
-    headers = _auth_headers(api_key_env)
+    overrides = Overrides()
+    for key, value, option in (
+        ("endpoint.base_url", endpoint, "--endpoint"),
+        ("endpoint.model", model, "--model"),
+        ("endpoint.api_key_env", api_key_env, "--api-key-env"),
+    ):
+        if value is not None:
+            overrides.put(key, value, option)
+    target = load_golden_target(overrides.add_set_options(set_ or []))
+    ep = target.endpoint
+    golden_sets = load_sets([find_golden_set(path) for path in sets])
+    headers = endpoint_headers(ep, ep.api_key())
     console = Console(file=sys.stderr)
-    with _target(endpoint, model, headers, golden_sets) as (base_url, model_name):
+    with _target(target, headers, golden_sets) as (base_url, model_name):
         settings = EndpointSettings(
-            base_url=base_url, model=model_name, stream=stream, headers=headers, timeout_s=timeout
+            base_url=base_url,
+            model=model_name,
+            stream=_chosen(stream, ep, "stream", GOLDEN_STREAM),
+            headers=headers,
+            connect_timeout_s=ep.timeouts.connect_s,
+            timeout_s=_chosen(timeout, ep.timeouts, "total_s", GOLDEN_TIMEOUT_S),
+            verify_tls=ep.verify_tls,
+        )
+        retry = RetryPolicy(
+            max_attempts=_chosen(max_attempts, ep.retries, "max_attempts", GOLDEN_ATTEMPTS),
+            backoff_s=ep.retries.backoff_s,
         )
         output = asyncio.run(
             run_rounds(
                 golden_sets,
                 settings,
                 concurrency,
-                RetryPolicy(max_attempts=max_attempts),
+                retry,
                 scenario=name,
                 duration_s=duration,
                 interval_s=interval,
@@ -118,28 +161,26 @@ def run(
         raise typer.Exit(1)
 
 
-def _auth_headers(api_key_env: str | None) -> dict[str, str]:
-    if api_key_env is None:
-        return {}
-    key = os.environ.get(api_key_env)
-    if not key:
-        raise ConfigError(
-            "(environment)", api_key_env, "is not set or empty", f"export {api_key_env}=<your key>"
-        )
-    return {"Authorization": f"Bearer {key}"}
+def _chosen(option: T | None, section: BaseModel, field: str, golden_default: T) -> T:
+    """The option when given, else the section's field when --set set it, else the golden default."""
+    if option is not None:
+        return option
+    return getattr(section, field) if field in section.model_fields_set else golden_default
 
 
 @contextlib.contextmanager
 def _target(
-    endpoint: str | None, model: str | None, headers: dict[str, str], golden_sets: list[GoldenSet]
+    target: GoldenTarget, headers: dict[str, str], golden_sets: list[GoldenSet]
 ) -> Iterator[tuple[str, str]]:
     """(base URL, model) of the endpoint, or of a simulator started to answer the sets."""
     from harness.jobs.endpoint import discover_model, embedded_simulator
 
-    if endpoint is not None:
-        yield endpoint, model or discover_model(endpoint, headers, verify=True, timeout_s=10.0)
+    ep = target.endpoint
+    if ep.base_url is not None:
+        timeout_s = ep.timeouts.connect_s
+        yield ep.base_url, ep.model or discover_model(ep.base_url, headers, ep.verify_tls, timeout_s)
         return
-    files = tuple(str(s.path) for s in golden_sets)
-    with embedded_simulator({"golden_files": files}) as target:
-        print(f"no --endpoint: asking the built-in simulator at {target.base_url}", file=sys.stderr)
-        yield target.base_url, model or target.model or "sim-model"
+    options = {**target.simulator.model_dump(), "golden_files": tuple(str(s.path) for s in golden_sets)}
+    with embedded_simulator(options) as sim:
+        print(f"no --endpoint: asking the built-in simulator at {sim.base_url}", file=sys.stderr)
+        yield sim.base_url, ep.model or sim.model or "sim-model"

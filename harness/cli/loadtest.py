@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from harness.cli.overrides import SetOption
 from harness.config import load_scenario
+from harness.config.errors import ConfigError
+from harness.config.overrides import COMMAND_LINE, Overrides
+from harness.shipped import find_scenario
 
 
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    scenario: Annotated[
+        Path,
+        typer.Argument(help="Scenario YAML file, or a shipped scenario by name (smoke, chat-short)."),
+    ],
     endpoint: Annotated[str | None, typer.Option(help="Base URL of an OpenAI-compatible endpoint.")] = None,
     model: Annotated[
         str | None, typer.Option(help="Model name (default: the endpoint's first model).")
@@ -24,8 +31,11 @@ def run(
         Path | None, typer.Option(help="Directory for run directories (default reports/runs).")
     ] = None,
     exporter_port: Annotated[
-        int | None, typer.Option(help="Port of the live /metrics exporter; -1 turns it off.")
+        int | None, typer.Option(help="Port of the live /metrics exporter (publish.exporter.port; 0: any).")
     ] = None,
+    no_exporter: Annotated[
+        bool, typer.Option("--no-exporter", help="No live /metrics exporter (publish.exporter.enabled).")
+    ] = False,
     pushgateway: Annotated[
         str | None, typer.Option(help="Pushgateway URL to push the run's metrics to.")
     ] = None,
@@ -46,25 +56,32 @@ def run(
         str, typer.Option(help="With --master: address workers connect to.")
     ] = "127.0.0.1",
     master_bind_port: Annotated[int, typer.Option(help="With --master: port workers connect to.")] = 5557,
+    set_: SetOption = None,
 ) -> None:
     """Run a load scenario; prints the run directory on the last line."""
     from harness.jobs.loadtest import EXIT_INTERRUPTED, LoadRunOptions, run_loadtest
     from harness.load.driver import MasterOptions
     from harness.report.console import render_summary
 
-    overrides: dict[str, Any] = {}
+    overrides = Overrides()
     if endpoint is not None:
-        overrides["endpoint.base_url"] = endpoint
+        overrides.put("endpoint.base_url", endpoint, "--endpoint")
     if model is not None:
-        overrides["endpoint.model"] = model
+        overrides.put("endpoint.model", model, "--model")
     if duration is not None:
-        overrides["load.duration_s"] = duration
+        overrides.put("load.duration_s", duration, "--duration")
     if launch_vllm is not None:
-        overrides.update({"server.kind": "vllm", "server.model": launch_vllm, "server.args": vllm_arg or []})
-    spec = load_scenario(scenario, overrides)
-    options = LoadRunOptions(
-        out_dir=out, quiet=quiet, exporter_port=exporter_port, pushgateway_url=pushgateway
-    )
+        for key, value in (("kind", "vllm"), ("model", launch_vllm), ("args", vllm_arg or [])):
+            overrides.put(f"server.{key}", value, "--launch-vllm")
+    if exporter_port is not None and no_exporter:
+        raise ConfigError(COMMAND_LINE, "--no-exporter", "contradicts --exporter-port", "give one of them")
+    if exporter_port is not None:
+        overrides.put("publish.exporter.enabled", True, "--exporter-port")
+        overrides.put("publish.exporter.port", exporter_port, "--exporter-port")
+    if no_exporter:
+        overrides.put("publish.exporter.enabled", False, "--no-exporter")
+    spec = load_scenario(find_scenario(scenario), overrides.add_set_options(set_ or []))
+    options = LoadRunOptions(out_dir=out, quiet=quiet, pushgateway_url=pushgateway)
     if master:
         options.master = MasterOptions(
             bind_host=master_bind_host, bind_port=master_bind_port, expect_workers=expect_workers
@@ -90,7 +107,6 @@ def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
 ) -> None:
     """Rebuild a run's report.html; a run whose process died is recovered and summarised first."""
-    from harness.config.errors import ConfigError
     from harness.jobs.finish import recover_run
     from harness.records.rundir import SCENARIO_FILE, SUMMARY_FILE
     from harness.records.store import JOURNAL_NAME

@@ -7,6 +7,8 @@ import typer
 
 def sim(ctx: typer.Context) -> None:
     """Run the built-in OpenAI-compatible simulator (see `slm-harness sim --help`)."""
-    from harness.sim.__main__ import main as sim_main
+    from harness.sim.args import parse_config
+    from harness.sim.server import run_server
 
-    raise typer.Exit(sim_main(list(ctx.args)) or 0)
+    cfg, exit_on_stdin_eof = parse_config(list(ctx.args))  # a mistake: SimConfigError, one line
+    run_server(cfg, exit_on_stdin_eof=exit_on_stdin_eof)

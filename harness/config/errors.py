@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -46,10 +47,11 @@ def invalid(problem: str, fix: str, at: str | None = None) -> PydanticCustomErro
 
 
 def from_validation_error(
-    error: ValidationError, file: str, model: type[BaseModel], overridden: frozenset[str] = frozenset()
+    error: ValidationError, file: str, model: type[BaseModel], overridden: Mapping[str, str] | None = None
 ) -> ConfigError:
     """The first error of `error` as a `ConfigError`; an error under one of the `overridden`
-    dotted keys names the override, since the file itself holds a different value."""
+    dotted keys names the option that set it (`overridden` maps key -> option), since the file
+    itself holds a different value."""
     details = error.errors(include_url=False)[0]
     loc = details["loc"]
     ctx = details.get("ctx") or {}
@@ -57,16 +59,20 @@ def from_validation_error(
         loc = (*loc, *str(ctx["at"]).split("."))
     path = _walk(model, loc)
     field = path.dotted or "(top level)"
-    override = next((key for key in overridden if _within(field, key)), None)
-    if override is not None:
-        file = f"{file} (override {override})"
+    overridden = overridden or {}
+    # Overrides apply in order: the last one holding the field set its value. An unknown field
+    # is also blamed on an override below it, which is what brought the field in.
+    unknown = details["type"] == "extra_forbidden"
+    holders = [key for key in overridden if _within(field, key) or (unknown and _within(key, field))]
+    if holders:
+        file = f"{file} ({overridden[holders[-1]]})"
     problem, fix = _explain(details, path)
     return ConfigError(file, field, problem, fix)
 
 
 def _within(field: str, key: str) -> bool:
-    """Whether the dotted `field` is the override `key` or lies under it (`steps.0` is `steps[0]`)."""
-    key = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", key)
+    """Whether the dotted `field` is `key` or lies under it (`steps.0` is `steps[0]`)."""
+    field, key = (re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", k) for k in (field, key))
     return field == key or field.startswith((key + ".", key + "["))
 
 

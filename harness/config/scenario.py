@@ -21,6 +21,7 @@ from harness.config.endpoint import SOURCE_FILE, Endpoint
 from harness.config.errors import from_validation_error, invalid
 from harness.config.golden import GoldenConfig
 from harness.config.load import LoadConfig
+from harness.config.overrides import Overrides
 from harness.config.publish import Publish
 from harness.config.server import ServerConfig
 from harness.config.simulator import SimulatorOptions
@@ -60,7 +61,8 @@ class Scenario(StrictModel):
         if self.server is None and self.endpoint is not None and not has_url:
             raise invalid(
                 "is required when there is no server section",
-                "set endpoint.base_url (e.g. http://127.0.0.1:8000/v1) or add a server section",
+                "set endpoint.base_url (e.g. http://127.0.0.1:8000/v1), add a server section, "
+                "or leave out the endpoint section to load the built-in simulator",
                 at="endpoint.base_url",
             )
         return self
@@ -79,20 +81,25 @@ def load_scenario(path: Path, overrides: Mapping[str, Any] | None = None) -> Sce
     """Read, override and validate the scenario at `path`.
 
     `overrides` maps dotted keys (`load.duration_s`, `endpoint.base_url`, `load.profile.steps.0.users`)
-    to values set before validation. Values are used as given; validation converts numeric and
-    boolean strings (`"5"`, `"true"`) where the field wants a number or a flag.
+    to values set before validation, in order; an `Overrides` also names the option behind each
+    key for errors. Values are used as given; validation converts numeric and boolean strings
+    (`"5"`, `"true"`) where the field wants a number or a flag.
     Relative paths in the file are read from the file's folder. Raises `ConfigError`.
     """
     path = Path(path)
     data = read_yaml(path)
-    overrides = dict(overrides or {})
-    data = apply_overrides(data, overrides, str(path))
+    overrides = overrides or {}
+    origins = {
+        key: overrides.origin(key) if isinstance(overrides, Overrides) else f"override {key}"
+        for key in overrides
+    }
+    data = apply_overrides(data, overrides, str(path), origins)
     data.setdefault("name", path.stem)
     context = {BASE_DIR: path.parent.resolve(), SOURCE_FILE: str(path)}
     try:
         return Scenario.model_validate(data, context=context)
     except ValidationError as e:
-        raise from_validation_error(e, str(path), Scenario, frozenset(overrides)) from None
+        raise from_validation_error(e, str(path), Scenario, origins) from None
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:

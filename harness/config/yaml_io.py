@@ -54,20 +54,32 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any], file: str) -> dict[str, Any]:
-    """A copy of `data` with each dotted key (`load.duration_s`, `load.profile.steps.0.users`) set."""
+def parse_yaml_value(text: str) -> Any:
+    """One value written on a command line, read as YAML (`16`, `true`, `[a, b]`, `{users: 4}`);
+    duplicate keys are refused as in files. Raises `yaml.YAMLError`."""
+    return yaml.load(text, Loader=_StrictLoader)  # _StrictLoader is a SafeLoader
+
+
+def apply_overrides(
+    data: dict[str, Any], overrides: Mapping[str, Any], file: str, origins: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """A copy of `data` with each dotted key (`load.duration_s`, `load.profile.steps.0.users`) set.
+
+    `origins` names the option that set a key (`--set load.duration_s`), for the error it causes.
+    """
     result = copy.deepcopy(data)
     for key, value in overrides.items():
         parts = key.split(".")
+        where = f"{file} ({origins[key]})" if origins and key in origins else file
         if not all(parts):
-            raise ConfigError(file, key, "is not a dotted field name", "write keys like load.duration_s")
+            raise ConfigError(where, key, "is not a dotted field name", "write keys like load.duration_s")
         node: Any = result
         for depth, part in enumerate(parts):
             last = depth == len(parts) - 1
             if isinstance(node, list):
                 if not part.isdigit() or int(part) >= len(node):
                     raise ConfigError(
-                        file,
+                        where,
                         key,
                         f"{part!r} is not an index of the list at {'.'.join(parts[:depth])}",
                         f"use an index from 0 to {len(node) - 1}",
@@ -86,7 +98,7 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any], file: st
                     node = node[part]
             else:
                 raise ConfigError(
-                    file,
+                    where,
                     key,
                     f"{'.'.join(parts[:depth])} is a single value, not a section",
                     "override the value itself, not a field under it",

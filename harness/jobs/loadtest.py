@@ -46,7 +46,6 @@ EXIT_INTERRUPTED = 3
 class LoadRunOptions:
     out_dir: Path | None = None
     quiet: bool = False
-    exporter_port: int | None = None  # overrides the scenario's exporter port; -1 turns it off
     pushgateway_url: str | None = None
     grace_s: float = 10.0
     master: MasterOptions | None = None  # run as the master of a distributed run
@@ -100,7 +99,7 @@ def run_loadtest(
     writer = RecordWriter(run_dir)
     stats = ProgressStats()
     cpu = CpuMonitor()
-    services = RunServices(scenario, run_dir, options.exporter_port)
+    services = RunServices(scenario, run_dir)
     facts = RunFacts(model="", endpoint="simulator", run_start=time.time(), ended_at=0.0)
     driver: DriverResult | None = None
     try:

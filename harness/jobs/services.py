@@ -7,6 +7,7 @@ and the run goes on without it.
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,9 @@ log = logging.getLogger("harness.services")
 
 
 class RunServices:
-    def __init__(self, scenario: Scenario, run_dir: Path, exporter_port: int | None) -> None:
+    def __init__(self, scenario: Scenario, run_dir: Path) -> None:
         self.scenario = scenario
         self.run_dir = run_dir
-        self.exporter_port = exporter_port
         self.exporter: LiveExporter | None = None
         self.gpu: GpuSampler | None = None
         self.server: ServerMetricsScraper | None = None
@@ -48,11 +48,12 @@ class RunServices:
         s = self.scenario
         labels = {"scenario": s.name, "model": target.model or "", "endpoint": target.name}
         try:
-            self.exporter = open_exporter(s.publish, self.exporter_port, labels, self.run_dir.name, s.slo)
+            self.exporter = open_exporter(s.publish, labels, self.run_dir.name, s.slo)
         except OSError as e:
             self._notice(f"live /metrics exporter not started ({e}) — run continues without it")
         if self.exporter is not None:
             log.info("live metrics on %s", self.exporter.url)
+            print(f"live metrics: {self.exporter.url}", file=sys.stderr, flush=True)  # port 0: which one
         gpu_cfg = s.telemetry.gpu
         if gpu_cfg.enabled:
             self.gpu = GpuSampler(

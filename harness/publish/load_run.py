@@ -1,4 +1,6 @@
-"""What a load run publishes, from its scenario's ``publish:`` section and the command-line overrides.
+"""What a load run publishes, from its scenario's ``publish:`` section (command-line options are
+scenario overrides: ``--exporter-port`` sets ``publish.exporter.port``, ``--no-exporter``
+``publish.exporter.enabled``).
 
 ``open_exporter`` gives the live exporter to feed during the run (or None when it is off);
 ``push_run_summary`` pushes the finished run's summary (or does nothing when no Pushgateway is set).
@@ -15,22 +17,14 @@ from harness.publish.exporter import LiveExporter
 from harness.publish.push import push_metrics, run_grouping_key
 from harness.publish.run_summary import build_summary_registry
 
-EXPORTER_OFF = -1  # the --exporter-port value that turns the exporter off
 
-
-def open_exporter(
-    publish: Publish, port_override: int | None, labels: Mapping[str, str], run_id: str, slo: SLO
-) -> LiveExporter | None:
-    """A started exporter with the run's info and SLOs set; None when turned off.
-
-    ``port_override`` (``--exporter-port``) wins over ``publish.exporter.port``; -1 turns the
-    exporter off, as does ``publish.exporter.enabled: false`` without an override.
-    """
+def open_exporter(publish: Publish, labels: Mapping[str, str], run_id: str, slo: SLO) -> LiveExporter | None:
+    """A started exporter with the run's info and SLOs set; None when ``publish.exporter.enabled``
+    is false. Port 0 picks a free port (``exporter.port`` tells which)."""
     settings = publish.exporter
-    if port_override == EXPORTER_OFF or (port_override is None and not settings.enabled):
+    if not settings.enabled:
         return None
-    port = settings.port if port_override is None else port_override
-    exporter = LiveExporter(settings.host, port, labels).start()
+    exporter = LiveExporter(settings.host, settings.port, labels).start()
     exporter.set_run_info(run_id)
     exporter.set_slos(ttft_ms=slo.ttft_ms, tpot_ms=slo.tpot_ms, e2e_ms=slo.e2e_ms)
     return exporter

@@ -11,7 +11,7 @@ import argparse
 import os
 from collections.abc import Sequence
 from dataclasses import fields
-from typing import Any
+from typing import Any, NoReturn
 
 from harness.sim.config import SimConfig, SimConfigError
 
@@ -51,9 +51,25 @@ def _scalar_fields() -> list[str]:
     return [f.name for f in fields(SimConfig) if f.name not in _SPECIAL]
 
 
+class _Parser(argparse.ArgumentParser):
+    """Whole option names only (``--api-key`` is not ``--api-key-env``); a mistake is one
+    `SimConfigError` line naming options, never the words after them (a pasted key)."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments: "):
+            words = message.removeprefix("unrecognized arguments: ").split()
+            options = [w.split("=", 1)[0] for w in words if w.startswith("-")]
+            message = f"unknown option {', '.join(options)}" if options else "unexpected arguments"
+            if "--api-key" in options:
+                message += " (the key is read from the environment: --api-key-env NAME)"
+        raise SimConfigError(f"{message}; see --help")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m harness.sim", description="OpenAI-compatible LLM server simulator."
+    parser = _Parser(
+        prog="python -m harness.sim",
+        description="OpenAI-compatible LLM server simulator.",
+        allow_abbrev=False,
     )
     for name in _scalar_fields():
         default = getattr(_DEFAULTS, name)
