@@ -30,9 +30,8 @@ def open_exporter(
     if port_override == EXPORTER_OFF or (port_override is None and not settings.enabled):
         return None
     port = settings.port if port_override is None else port_override
-    exporter = LiveExporter(settings.host, port, labels).start()
+    exporter = LiveExporter(settings.host, port, labels, slo).start()
     exporter.set_run_info(run_id)
-    exporter.set_slos(ttft_ms=slo.ttft_ms, tpot_ms=slo.tpot_ms, e2e_ms=slo.e2e_ms)
     return exporter
 
 
