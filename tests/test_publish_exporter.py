@@ -169,12 +169,12 @@ def test_labels_outside_the_run_labels_are_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "slo", [SLO(ttft_ms=180.0), SLO(tpot_ms=25.0), SLO(e2e_ms=640.0), SLO(ttft_ms=250.0)]
+    "slo", [SLO(ttft_ms=187.3), SLO(tpot_ms=25.0), SLO(e2e_ms=640.0), SLO(ttft_ms=250.0)]
 )
 def test_an_slo_is_a_bucket_bound_that_counts_exactly_the_requests_meeting_it(slo: SLO) -> None:
     # With one SLO set, its bucket over all measured requests is the summary's SLO attainment
     # (for TPOT, requests with one output token pass without a TPOT sample, as in the summary).
-    # 250 ms is a bound of the ladder already: the two merge into one bucket.
+    # 250 ms and 25 ms are bounds of their ladders already: each merges with its SLO into one bucket.
     records = make_records(n=400, seed=5)
     name, ms = next((n, v) for n, v in slo.model_dump().items() if v is not None)
     spec = {"ttft_ms": c.TTFT, "tpot_ms": c.TPOT, "e2e_ms": c.E2E}[name]
@@ -183,8 +183,10 @@ def test_an_slo_is_a_bucket_bound_that_counts_exactly_the_requests_meeting_it(sl
             exporter.observe(rec)
         samples = scrape(exporter)
     found = buckets(samples, spec.name)
-    bound = ms / 1000
+    bound = round(ms / 1000, 9)  # the le label is the SLO written in seconds
     assert sorted(found) == sorted({*(spec.buckets or ()), bound})
+    les = {dict(key)["le"] for name, key in samples if name == f"{spec.name}_bucket"}
+    assert f"{bound:g}" in les  # written as the SLO is: le="0.1873" for 187.3 ms
     measured = sum(v for (n, key), v in samples.items() if n == "slm_requests_total")
     without_sample = 0.0
     if spec is c.TPOT:

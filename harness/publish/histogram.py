@@ -82,11 +82,6 @@ class DurationHistogram:
         self._children: dict[tuple[str, ...], HistogramChild] = {}
         self._lock = threading.Lock()
 
-    @property
-    def bounds_s(self) -> tuple[float, ...]:
-        """The finite ``le`` values, in seconds."""
-        return tuple(float(le) for le in self._le[:-1])
-
     def labels(self, *values: str) -> HistogramChild:
         if len(values) != len(self._labelnames):
             raise ValueError(f"{self._name} takes labels {self._labelnames}, got {values}")
