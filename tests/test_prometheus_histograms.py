@@ -48,6 +48,9 @@ _BASE: dict[str, Any] = {
     "publish": {"exporter": {"port": 0}},
 }
 # Scenario name -> the scenario; each sets one SLO, so its bucket alone gives the SLO attainment.
+# The heavy and bimodal SLOs split the requests whatever the machine's load (a wide spread; the
+# gap between the modes); the narrow run's spread is a few ms, which load can move across any
+# fixed SLO, so there only the count is checked.
 SCENARIOS: dict[str, dict[str, Any]] = {
     "narrow": {
         **_BASE,
@@ -57,7 +60,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "max_tokens": 12,
             "ignore_eos": True,
         },
-        "slo": {"ttft_ms": 43},
+        "slo": {"tpot_ms": 6.0},
     },
     "heavy": {
         **_BASE,
@@ -77,7 +80,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             },
             "ignore_eos": True,
         },
-        "slo": {"e2e_ms": 150},
+        "slo": {"ttft_ms": 100},
     },
     "bimodal": {
         **_BASE,
@@ -102,7 +105,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "max_tokens": 12,
             "ignore_eos": True,
         },
-        "slo": {"tpot_ms": 5.0},
+        "slo": {"e2e_ms": 200},
     },
 }
 
@@ -244,7 +247,8 @@ def test_slo_attainment_from_the_slo_bucket_equals_the_summary(
             ok = _scalar(prometheus, _last("slm_requests_total", scenario=shape, outcome="ok"))
             bucket += ok - _scalar(prometheus, _last(f"{name}_count", scenario=shape))
         goodput = run.summary["goodput"]
-        assert 0.2 < goodput["slo_attainment"] < 0.95, (shape, goodput)  # the SLO splits the requests
+        if shape != "narrow":
+            assert 0.2 < goodput["slo_attainment"] < 0.95, (shape, goodput)  # the SLO splits the requests
         assert (bucket, requests) == (goodput["meeting"], run.summary["requests"]["total"])
         assert bucket / requests == goodput["slo_attainment"]
 
