@@ -14,6 +14,7 @@ BENCHMARKS = {
     "capacity": HERE / "bench_capacity.py",
     "drift": HERE / "bench_drift.py",
     "large-chunks": HERE / "bench_large_chunks.py",
+    "exporter": HERE / "bench_exporter.py",
 }
 
 

@@ -9,12 +9,14 @@ import pandas as pd
 
 from harness.analysis.meta import RunMeta
 from harness.analysis.summary import summarize
+from harness.config.slo import SLO
 from harness.protocol.errors import HTTP_5XX, TIMEOUT_TOTAL
 from harness.records.record import PHASE_MEASURE, PHASE_WARMUP, TOKEN_SOURCE_USAGE, RequestRecord
 
 SCENARIO, MODEL, ENDPOINT = "chat", "tiny-model", "sim"
 LABELS = {"scenario": SCENARIO, "model": MODEL, "endpoint": ENDPOINT}
 SLOS_MS = {"ttft_ms": 400.0, "tpot_ms": 30.0, "e2e_ms": 1500.0}
+SLOS = SLO(**SLOS_MS)
 START = 1_700_000_000.0
 
 
@@ -47,7 +49,7 @@ def make_records(n: int = 240, seed: int = 3, warmup: int = 12) -> list[RequestR
     return records
 
 
-def run_meta(records: list[RequestRecord], run_id: str = "run-1") -> RunMeta:
+def run_meta(records: list[RequestRecord], run_id: str = "run-1", slo: SLO = SLOS) -> RunMeta:
     measured = [r for r in records if r.phase == PHASE_MEASURE]
     start = measured[0].sent_at
     end = max(r.sent_at + (r.e2e_s or 0.0) for r in measured)
@@ -61,12 +63,12 @@ def run_meta(records: list[RequestRecord], run_id: str = "run-1") -> RunMeta:
         ended_at=end,
         window_start=start,
         window_end=end,
-        slo_ttft_ms=SLOS_MS["ttft_ms"],
-        slo_tpot_ms=SLOS_MS["tpot_ms"],
-        slo_e2e_ms=SLOS_MS["e2e_ms"],
+        slo_ttft_ms=slo.ttft_ms,
+        slo_tpot_ms=slo.tpot_ms,
+        slo_e2e_ms=slo.e2e_ms,
     )
 
 
-def summary_of(records: list[RequestRecord], run_id: str = "run-1") -> dict[str, Any]:
+def summary_of(records: list[RequestRecord], run_id: str = "run-1", slo: SLO = SLOS) -> dict[str, Any]:
     frame = pd.DataFrame([r.to_row() for r in records])
-    return summarize(frame, run_meta(records, run_id))
+    return summarize(frame, run_meta(records, run_id, slo))

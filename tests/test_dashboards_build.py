@@ -16,7 +16,14 @@ from harness.cli.dashboards import app
 from harness.dashboards.build import DASHBOARDS, panel_queries, stale_files
 from harness.dashboards.grafana import DATASOURCE_UID, GRID_WIDTH
 from harness.publish import catalogue as c
-from harness.publish.reference import BEGIN, catalogue_table, with_catalogue
+from harness.publish.reference import (
+    BEGIN,
+    BUDGET_BEGIN,
+    BUDGET_END,
+    budget_table,
+    catalogue_table,
+    with_tables,
+)
 from tests.support_prometheus import REPO
 
 DASHBOARD_DIR = REPO / "dashboards"
@@ -58,13 +65,15 @@ def test_check_names_a_changed_file_and_build_repairs_it(
     assert edited.read_text() == (DASHBOARD_DIR / "vllm-server.json").read_text()
 
 
-def test_the_docs_table_lists_the_whole_catalogue() -> None:
+def test_the_docs_tables_list_the_whole_catalogue_and_the_series_budget() -> None:
     table = catalogue_table()
     assert table in DOCS.read_text()
     assert all(f"| `{spec.name}` |" in table for spec in c.CATALOGUE)
+    assert budget_table() in DOCS.read_text()
     with pytest.raises(ValueError, match="metric-catalogue:begin"):
-        with_catalogue("no markers here")
-    assert with_catalogue(f"a\n{BEGIN}\nold\n<!-- metric-catalogue:end -->\nb").count("slm_ttft_seconds") == 1
+        with_tables("no markers here")
+    document = f"a\n{BEGIN}\nold\n<!-- metric-catalogue:end -->\n{BUDGET_BEGIN}\n{BUDGET_END}\nb"
+    assert with_tables(document).count("| `slm_ttft_seconds` |") == 2
 
 
 def test_four_dashboards_with_unique_uids_ids_and_a_tidy_grid() -> None:
@@ -97,6 +106,7 @@ def test_template_variables_for_scenario_model_and_endpoint() -> None:
     for uid in ("load-overview.json", "gpu-energy-cost.json"):
         names = [v["name"] for v in boards[uid]["templating"]["list"]]
         assert names[:3] == ["scenario", "model", "endpoint"]
+    assert [v["name"] for v in boards["load-overview.json"]["templating"]["list"]][3:] == ["stage", "target"]
     assert [v["name"] for v in boards["quality-drift.json"]["templating"]["list"]] == [
         "model",
         "endpoint",

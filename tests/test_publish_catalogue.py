@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -76,6 +77,27 @@ def test_latency_histograms_span_milliseconds_to_minutes() -> None:
         # Neighbouring bounds at most 3x apart bound how far a histogram quantile can be off.
         assert max(b / a for a, b in zip(spec.buckets, spec.buckets[1:], strict=False)) <= 3.0, spec.name
     assert c.TTFT.buckets is not None and c.TTFT.buckets[-1] >= 300
+
+
+# Where small models serve (TTFT 50-500 ms, TPOT 5-50 ms, ITL 1-50 ms; E2E to ~500 tokens at 30 ms).
+TYPICAL = {c.TTFT: (0.05, 0.5), c.TPOT: (0.005, 0.05), c.ITL: (0.001, 0.05), c.E2E: (0.1, 15.0)}
+
+
+@pytest.mark.parametrize("spec", list(TYPICAL), ids=lambda s: s.name)
+def test_fine_ladders_keep_neighbouring_bounds_within_5_percent_over_typical_latencies(
+    spec: c.MetricSpec,
+) -> None:
+    # A histogram_quantile lands in the bucket that holds the raw percentile (same rank), so its
+    # error is at most that bucket's width: 5 % where bounds are at most 5 % apart.
+    steps = [*c.FINE_MANTISSAS, 1000]
+    assert max(b / a for a, b in itertools.pairwise(steps)) <= c.FINE_MAX_RATIO
+    assert spec.ladder is not None and spec.buckets is not None
+    low, high = TYPICAL[spec]
+    assert spec.ladder.fine_from <= low / 2 and spec.ladder.fine_to >= high * 2
+    fine = [b for b in spec.buckets if spec.ladder.fine_from <= b <= spec.ladder.fine_to]
+    assert fine[0] == spec.ladder.fine_from and fine[-1] / spec.ladder.fine_to > 1 / c.FINE_MAX_RATIO
+    assert max(b / a for a, b in itertools.pairwise(fine)) <= c.FINE_MAX_RATIO
+    assert all(float(f"{b:.3g}") == b for b in spec.buckets)  # three digits: le="0.0251", not 0.02510000…
 
 
 def test_every_spec_registers_and_exposes_its_catalogue_name() -> None:

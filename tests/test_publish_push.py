@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Iterator
@@ -43,31 +44,37 @@ def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[prom.Pushg
         yield gw
 
 
+WHOLE_RUN = {**LABELS, "stage": "", "target": ""}  # the slice labels of the whole run's gauges
+
+
 def test_summary_registry_mirrors_summary_json() -> None:
     summary = summary_of(make_records(), run_id="run-42")
     samples = registry_samples(build_summary_registry(summary))
     latency = summary["latency"]
     for name, key in (("slm_run_ttft_seconds", "ttft_ms"), ("slm_run_e2e_latency_seconds", "e2e_ms")):
         for quantile, stat in (("0.5", "p50"), ("0.9", "p90"), ("0.95", "p95"), ("0.99", "p99")):
-            assert get(samples, name, **LABELS, quantile=quantile) == pytest.approx(latency[key][stat] / 1000)
-    assert get(samples, "slm_run_tpot_seconds", **LABELS, quantile="0.95") == pytest.approx(
+            assert get(samples, name, **WHOLE_RUN, quantile=quantile) == pytest.approx(
+                latency[key][stat] / 1000
+            )
+    assert get(samples, "slm_run_tpot_seconds", **WHOLE_RUN, quantile="0.95") == pytest.approx(
         latency["tpot_ms"]["p95"] / 1000
     )
-    assert get(samples, "slm_run_requests_per_second", **LABELS) == pytest.approx(
+    assert get(samples, "slm_run_requests_per_second", **WHOLE_RUN) == pytest.approx(
         summary["throughput"]["requests_per_s"]
     )
-    assert get(samples, "slm_run_output_tokens_per_second", **LABELS) == pytest.approx(
+    assert get(samples, "slm_run_output_tokens_per_second", **WHOLE_RUN) == pytest.approx(
         summary["throughput"]["output_tokens_per_s"]
     )
-    assert get(samples, "slm_run_slo_attainment_ratio", **LABELS) == pytest.approx(
+    assert get(samples, "slm_run_slo_attainment_ratio", **WHOLE_RUN) == pytest.approx(
         summary["goodput"]["slo_attainment"]
     )
-    assert get(samples, "slm_run_error_ratio", **LABELS) == pytest.approx(12 / 240)
-    assert get(samples, "slm_run_requests", **LABELS, outcome="ok", kind="none") == 228
-    assert get(samples, "slm_run_requests", **LABELS, outcome="error", kind="timeout_total") == 6
-    assert get(samples, "slm_run_requests", **LABELS, outcome="error", kind="reset") == 0
+    assert get(samples, "slm_run_error_ratio", **WHOLE_RUN) == pytest.approx(12 / 240)
+    assert get(samples, "slm_run_requests", **WHOLE_RUN, outcome="ok", kind="none") == 228
+    assert get(samples, "slm_run_requests", **WHOLE_RUN, outcome="error", kind="timeout_total") == 6
+    assert get(samples, "slm_run_requests", **WHOLE_RUN, outcome="error", kind="reset") == 0
     assert (
-        get(samples, "slm_run_concurrency_requests", **LABELS, stat="peak") == summary["concurrency"]["peak"]
+        get(samples, "slm_run_concurrency_requests", **WHOLE_RUN, stat="peak")
+        == summary["concurrency"]["peak"]
     )
     assert get(samples, "slm_run_timestamp_seconds", **LABELS) == summary["run"]["ended_at"]
     assert get(samples, "slm_run_info", run_id="run-42", version=__version__, **LABELS) == 1
@@ -85,6 +92,49 @@ def test_summary_registry_leaves_out_statistics_without_samples() -> None:
     assert get(samples, "slm_cost_per_query_usd", **LABELS) == pytest.approx(0.0021)
     assert get(samples, "slm_energy_per_output_token_joules", **LABELS) == pytest.approx(0.35)
     assert not any(name == "slm_cost_per_1m_output_tokens_usd" for name, _ in samples)
+
+
+def test_stage_and_target_blocks_are_pushed_beside_the_whole_run(pushgateway: prom.Pushgateway) -> None:
+    records = make_records(n=240, warmup=0)
+    records = [
+        dataclasses.replace(r, stage="ramp" if i < 100 else "steady", target="a")
+        for i, r in enumerate(records)
+    ]
+    blocks = {
+        (stage, "a"): summary_of([r for r in records if r.stage == stage], run_id="run-s")
+        for stage in ("ramp", "steady")
+    }
+    summary = summary_of(records, run_id="run-s")
+    registry = build_summary_registry(summary, blocks)
+    assert push_metrics(pushgateway.url, "slices", run_grouping_key("run-s"), registry)
+    pushed = {
+        (dict(labels)["stage"], dict(labels)["target"]): v
+        for (name, labels), v in samples_of(pushgateway.metrics_text()).items()
+        if name == "slm_run_ttft_seconds"
+        and dict(labels).get("quantile") == "0.95"
+        and dict(labels).get("run_id") == "run-s"
+    }
+    assert pushed == pytest.approx(
+        {
+            ("", ""): summary["latency"]["ttft_ms"]["p95"] / 1000,
+            ("ramp", "a"): blocks["ramp", "a"]["latency"]["ttft_ms"]["p95"] / 1000,
+            ("steady", "a"): blocks["steady", "a"]["latency"]["ttft_ms"]["p95"] / 1000,
+        }
+    )
+    samples = registry_samples(registry)
+    for (stage, target), block in blocks.items():
+        at = {**LABELS, "stage": stage, "target": target}
+        assert (
+            get(samples, "slm_run_requests", **at, outcome="ok", kind="none")
+            == block["requests"]["completed"]
+        )
+        assert get(samples, "slm_run_slo_attainment_ratio", **at) == pytest.approx(
+            block["goodput"]["slo_attainment"]
+        )
+    # Run-level gauges stay one per run.
+    assert [k for k in samples if k[0] == "slm_run_timestamp_seconds"] == [
+        ("slm_run_timestamp_seconds", frozenset(LABELS.items()))
+    ]
 
 
 def test_drift_registry() -> None:
@@ -127,10 +177,14 @@ def test_pushed_runs_stay_apart_in_the_pushgateway(pushgateway: prom.Pushgateway
     requests = {
         dict(labels)["run_id"]: v
         for (name, labels), v in samples.items()
-        if name == "slm_run_requests" and dict(labels).get("outcome") == "ok"
+        if name == "slm_run_requests"
+        and dict(labels).get("outcome") == "ok"
+        and ("job", c.JOB_LOAD) in labels
     }
     assert requests == {"run-a": 19, "run-b": 38}
-    grouped = [dict(labels) for (name, labels) in samples if name == "slm_run_info"]
+    grouped = [
+        dict(labels) for (name, labels) in samples if name == "slm_run_info" and ("job", c.JOB_LOAD) in labels
+    ]
     assert {(g["job"], g["run_id"]) for g in grouped} == {("slm_harness", "run-a"), ("slm_harness", "run-b")}
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from harness.dashboards import gpu_cost, load, quality, vllm
 from harness.dashboards.grafana import Dashboard, render
-from harness.publish.reference import with_catalogue
+from harness.publish.reference import with_tables
 
 # File name (under dashboards/) -> definition.
 DASHBOARDS: dict[str, Dashboard] = {
@@ -38,7 +38,7 @@ def generated(dashboards_dir: Path, docs: Path | None) -> dict[Path, str]:
     """Path -> content of every generated file (the docs table only when ``docs`` exists)."""
     files = {dashboards_dir / name: to_json(d) for name, d in DASHBOARDS.items()}
     if docs is not None and docs.is_file():
-        files[docs] = with_catalogue(docs.read_text(encoding="utf-8"))
+        files[docs] = with_tables(docs.read_text(encoding="utf-8"))
     return files
 
 

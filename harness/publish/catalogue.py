@@ -9,12 +9,14 @@ the Pushgateway grouping key and in ``slm_run_info`` only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Literal
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from harness.protocol.errors import ALL_KINDS
+from harness.publish.histogram import DurationHistogram, bounds_ms
 
 Kind = Literal["counter", "gauge", "histogram"]
 
@@ -28,6 +30,16 @@ UNITS: frozenset[str] = frozenset(
 SCENARIO, MODEL, ENDPOINT = "scenario", "model", "endpoint"
 RUN_LABELS: tuple[str, ...] = (SCENARIO, MODEL, ENDPOINT)
 TARGET_LABELS: tuple[str, ...] = (MODEL, ENDPOINT)
+# A slice of a run: the load stage a request was sent in and the named endpoint (target) it went
+# to, as on the request records; empty when the run has no stages or a single target.
+STAGE, TARGET = "stage", "target"
+SLICE_LABELS: tuple[str, ...] = (*RUN_LABELS, STAGE, TARGET)
+# Cardinality budget: besides the run's own slice (stage="", target=""), one exporter keeps at
+# most MAX_SLICES named (stage, target) slices apart; requests of further ones are counted under
+# OVERFLOW in both labels, so a run never exceeds MAX_SLICES + 2 slices' worth of series
+# (docs/metrics.md, "Series budget"). Each slice costs ~3.5 ms of the load process per scrape.
+MAX_SLICES = 4
+OVERFLOW = "_other"
 
 # Per-series labels and their closed value sets (None: values come from the user's own
 # configuration, e.g. a golden-set name, and stay few).
@@ -41,6 +53,8 @@ LABEL_VALUES: dict[str, tuple[str, ...] | None] = {
     SCENARIO: None,
     MODEL: None,
     ENDPOINT: None,
+    STAGE: None,  # a stage name from the scenario; at most MAX_SLICES (stage, target) pairs live
+    TARGET: None,  # an endpoint name from the scenario
     "outcome": (OUTCOME_OK, OUTCOME_ERROR),
     "kind": (NO_ERROR, *ALL_KINDS),
     "quantile": QUANTILES,
@@ -57,16 +71,49 @@ LABEL_VALUES: dict[str, tuple[str, ...] | None] = {
 }
 RUN_INFO_LABELS: tuple[str, ...] = ("run_id", *RUN_LABELS, "version")
 
-# Buckets in seconds. Whole-request latencies span a few ms (cached prefill on a small model)
-# to minutes (long generations under overload); per-token gaps span sub-ms to seconds (stalls).
-REQUEST_LATENCY_BUCKETS: tuple[float, ...] = (
-    0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5,
-    2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0, 300.0, 600.0,
+# Bucket ladders (seconds). Inside a ladder's fine range neighbouring bounds differ by at most
+# 5 %, so a histogram_quantile landing in the bucket that holds the raw percentile is within 5 %
+# of it; outside, a 1-2.5-5 series keeps milliseconds to minutes covered with few buckets.
+# FINE_MANTISSAS: one decade, each the previous times 1.05 rounded down to three digits.
+FINE_MANTISSAS: tuple[int, ...] = (
+    100, 105, 110, 115, 120, 126, 132, 138, 144, 151, 158, 165, 173, 181, 190, 199, 208, 218, 228,
+    239, 250, 262, 275, 288, 302, 317, 332, 348, 365, 383, 402, 422, 443, 465, 488, 512, 537, 563,
+    591, 620, 651, 683, 717, 752, 789, 828, 869, 912, 957,
 )  # fmt: skip
-TOKEN_LATENCY_BUCKETS: tuple[float, ...] = (
-    0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1,
-    0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
-)  # fmt: skip
+FINE_MAX_RATIO = 1.05
+COARSE_MANTISSAS: tuple[int, ...] = (100, 250, 500)
+
+
+def _series(mantissas: tuple[int, ...], low: float, high: float) -> list[float]:
+    # Decimal strings keep every bound the float a person would write (0.0251, not 0.025100000000000001).
+    values = (float(f"{m}e{e}") for e in range(-7, 4) for m in mantissas)
+    return [v for v in values if low <= v <= high]
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """Bucket bounds: fine (≤ 5 % apart) over ``fine_from``..``fine_to`` seconds, coarse out to the ends."""
+
+    low: float
+    fine_from: float
+    fine_to: float
+    high: float
+    bounds: tuple[float, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        fine = _series(FINE_MANTISSAS, self.fine_from, self.fine_to)
+        coarse = _series(COARSE_MANTISSAS, self.low, self.fine_from) + _series(
+            COARSE_MANTISSAS, self.fine_to, self.high
+        )
+        object.__setattr__(self, "bounds", tuple(sorted({*fine, *coarse})))
+
+
+# The fine ranges cover what small models serve (TTFT 50-500 ms, TPOT 5-50 ms, ITL 1-50 ms) with
+# room either side; E2E spans a short answer to about a thousand tokens.
+TTFT_LADDER = Ladder(low=0.001, fine_from=0.01, fine_to=2.5, high=500.0)
+TPOT_LADDER = Ladder(low=0.0005, fine_from=0.001, fine_to=0.1, high=100.0)
+ITL_LADDER = Ladder(low=0.0001, fine_from=0.0005, fine_to=0.1, high=100.0)
+E2E_LADDER = Ladder(low=0.001, fine_from=0.05, fine_to=30.0, high=500.0)
 
 
 @dataclass(frozen=True)
@@ -78,7 +125,11 @@ class MetricSpec:
     unit: str  # one of UNITS, or "" for counts and flags
     help: str
     labels: tuple[str, ...]
-    buckets: tuple[float, ...] | None = None
+    ladder: Ladder | None = None  # histograms only
+
+    @property
+    def buckets(self) -> tuple[float, ...] | None:
+        return self.ladder.bounds if self.ladder is not None else None
 
 
 _ALL: list[MetricSpec] = []
@@ -97,54 +148,54 @@ def _gauge(name: str, unit: str, help: str, labels: tuple[str, ...]) -> MetricSp
     return _add(MetricSpec(name, "gauge", unit, help, labels))
 
 
-def _histogram(name: str, help: str, buckets: tuple[float, ...]) -> MetricSpec:
-    return _add(MetricSpec(name, "histogram", "seconds", help, RUN_LABELS, buckets))
+def _histogram(name: str, help: str, ladder: Ladder) -> MetricSpec:
+    return _add(MetricSpec(name, "histogram", "seconds", help, SLICE_LABELS, ladder))
 
 
 # --- live load metrics (the exporter, updated as requests complete) --------------------------
 TTFT = _histogram(
     "slm_ttft_seconds",
     "Time to first generated token of successful measured requests.",
-    REQUEST_LATENCY_BUCKETS,
+    TTFT_LADDER,
 )
 TPOT = _histogram(
     "slm_tpot_seconds",
     "Time per output token, (E2E - TTFT) / (N_out - 1), for N_out >= 2.",
-    TOKEN_LATENCY_BUCKETS,
+    TPOT_LADDER,
 )
 ITL = _histogram(
     "slm_itl_seconds",
     "Gaps between consecutive content-bearing chunks (inter-token latency).",
-    TOKEN_LATENCY_BUCKETS,
+    ITL_LADDER,
 )
 E2E = _histogram(
     "slm_e2e_latency_seconds",
     "End-to-end latency (last byte) of successful measured requests.",
-    REQUEST_LATENCY_BUCKETS,
+    E2E_LADDER,
 )
 REQUESTS = _counter(
     "slm_requests_total",
     "",
     "Measured requests by outcome and error kind (kind=none when ok).",
-    (*RUN_LABELS, "outcome", "kind"),
+    (*SLICE_LABELS, "outcome", "kind"),
 )
 OUTPUT_TOKENS = _counter(
-    "slm_output_tokens_total", "", "Output tokens of successful measured requests.", RUN_LABELS
+    "slm_output_tokens_total", "", "Output tokens of successful measured requests.", SLICE_LABELS
 )
 INPUT_TOKENS = _counter(
-    "slm_input_tokens_total", "", "Input tokens of successful measured requests.", RUN_LABELS
+    "slm_input_tokens_total", "", "Input tokens of successful measured requests.", SLICE_LABELS
 )
 GOODPUT = _counter(
     "slm_goodput_requests_total",
     "",
     "Measured requests that met every configured SLO (errors never do).",
-    RUN_LABELS,
+    SLICE_LABELS,
 )
 SLO_ATTAINMENT = _gauge(
     "slm_slo_attainment_ratio",
     "ratio",
     "Share of measured requests so far that met every configured SLO.",
-    RUN_LABELS,
+    SLICE_LABELS,
 )
 SLO_THRESHOLD = _gauge(
     "slm_slo_threshold_seconds",
@@ -154,12 +205,17 @@ SLO_THRESHOLD = _gauge(
 )
 IN_FLIGHT = _gauge("slm_in_flight_requests", "", "Requests sent and not yet answered.", RUN_LABELS)
 ACTIVE_USERS = _gauge("slm_active_users", "", "Simulated users currently running.", RUN_LABELS)
+# What the exporter serves per (stage, target) slice (docs/metrics.md, "Series budget").
+LIVE_PER_SLICE: tuple[MetricSpec, ...] = (
+    TTFT, TPOT, ITL, E2E, REQUESTS, OUTPUT_TOKENS, INPUT_TOKENS, GOODPUT, SLO_ATTAINMENT
+)  # fmt: skip
 RUN_INFO = _gauge(
     "slm_run_info", "info", "Identity of the run (always 1): joins a run id to its labels.", RUN_INFO_LABELS
 )
 
 # --- load-run summary (pushed once at the end of a run; mirrors summary.json) ---------------
-_Q = (*RUN_LABELS, "quantile")
+# The whole run has stage="" and target=""; a summary block of one stage or target carries its name.
+_Q = (*SLICE_LABELS, "quantile")
 RUN_TTFT = _gauge("slm_run_ttft_seconds", "seconds", "Run summary: TTFT percentile of raw samples.", _Q)
 RUN_TPOT = _gauge("slm_run_tpot_seconds", "seconds", "Run summary: TPOT percentile of raw samples.", _Q)
 RUN_ITL = _gauge("slm_run_itl_seconds", "seconds", "Run summary: ITL percentile of raw samples.", _Q)
@@ -167,46 +223,46 @@ RUN_E2E = _gauge(
     "slm_run_e2e_latency_seconds", "seconds", "Run summary: E2E latency percentile of raw samples.", _Q
 )
 RUN_REQUEST_THROUGHPUT = _gauge(
-    "slm_run_requests_per_second", "per_second", "Run summary: completed requests per second.", RUN_LABELS
+    "slm_run_requests_per_second", "per_second", "Run summary: completed requests per second.", SLICE_LABELS
 )
 RUN_OUTPUT_THROUGHPUT = _gauge(
-    "slm_run_output_tokens_per_second", "per_second", "Run summary: output tokens per second.", RUN_LABELS
+    "slm_run_output_tokens_per_second", "per_second", "Run summary: output tokens per second.", SLICE_LABELS
 )
 RUN_TOTAL_THROUGHPUT = _gauge(
     "slm_run_total_tokens_per_second",
     "per_second",
     "Run summary: input plus output tokens per second.",
-    RUN_LABELS,
+    SLICE_LABELS,
 )
 RUN_GOODPUT = _gauge(
     "slm_run_goodput_requests_per_second",
     "per_second",
     "Run summary: requests meeting every SLO per second.",
-    RUN_LABELS,
+    SLICE_LABELS,
 )
 RUN_SLO_ATTAINMENT = _gauge(
     "slm_run_slo_attainment_ratio",
     "ratio",
     "Run summary: share of measured requests meeting every SLO.",
-    RUN_LABELS,
+    SLICE_LABELS,
 )
 RUN_ERROR_RATIO = _gauge(
-    "slm_run_error_ratio", "ratio", "Run summary: share of measured requests that failed.", RUN_LABELS
+    "slm_run_error_ratio", "ratio", "Run summary: share of measured requests that failed.", SLICE_LABELS
 )
 RUN_REQUESTS = _gauge(
     "slm_run_requests",
     "",
     "Run summary: measured requests by outcome and error kind.",
-    (*RUN_LABELS, "outcome", "kind"),
+    (*SLICE_LABELS, "outcome", "kind"),
 )
 RUN_CONCURRENCY = _gauge(
     "slm_run_concurrency_requests",
     "",
     "Run summary: requests in flight (stat: mean, peak).",
-    (*RUN_LABELS, "stat"),
+    (*SLICE_LABELS, "stat"),
 )
 RUN_WINDOW = _gauge(
-    "slm_run_window_seconds", "seconds", "Run summary: length of the measured window.", RUN_LABELS
+    "slm_run_window_seconds", "seconds", "Run summary: length of the measured window.", SLICE_LABELS
 )
 RUN_TIMESTAMP = _gauge(
     "slm_run_timestamp_seconds",
@@ -318,11 +374,16 @@ def gauge(spec: MetricSpec, registry: CollectorRegistry) -> Gauge:
     return Gauge(spec.name, spec.help, spec.labels, registry=registry)
 
 
-def histogram(spec: MetricSpec, registry: CollectorRegistry) -> Histogram:
-    """The prometheus_client histogram for ``spec`` (with its buckets), registered in ``registry``."""
+def histogram(
+    spec: MetricSpec, registry: CollectorRegistry, extra_bounds_ms: Iterable[float] = ()
+) -> DurationHistogram:
+    """The histogram for ``spec``: its ladder plus ``extra_bounds_ms`` (SLOs), registered in ``registry``."""
     _expect(spec, "histogram")
-    assert spec.buckets is not None
-    return Histogram(spec.name, spec.help, spec.labels, registry=registry, buckets=spec.buckets)
+    assert spec.ladder is not None
+    bounds = bounds_ms(spec.ladder.bounds, extra_bounds_ms)
+    metric = DurationHistogram(spec.name, spec.help, spec.labels, bounds)
+    registry.register(metric)
+    return metric
 
 
 def _expect(spec: MetricSpec, kind: Kind) -> None:

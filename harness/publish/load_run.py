@@ -24,9 +24,8 @@ def open_exporter(publish: Publish, labels: Mapping[str, str], run_id: str, slo:
     settings = publish.exporter
     if not settings.enabled:
         return None
-    exporter = LiveExporter(settings.host, settings.port, labels).start()
+    exporter = LiveExporter(settings.host, settings.port, labels, slo).start()
     exporter.set_run_info(run_id)
-    exporter.set_slos(ttft_ms=slo.ttft_ms, tpot_ms=slo.tpot_ms, e2e_ms=slo.e2e_ms)
     return exporter
 
 

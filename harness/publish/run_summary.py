@@ -2,7 +2,9 @@
 
 Percentiles are pushed as computed from raw samples (the summary's numbers, in seconds),
 never re-derived from histograms. Statistics the summary has no value for (None) are left
-out rather than pushed as 0.
+out rather than pushed as 0. The whole run's gauges carry ``stage=""`` and ``target=""``; a
+summary block of one stage or target (the summary function over those records) is pushed
+beside it with its names in those labels.
 """
 
 from __future__ import annotations
@@ -23,9 +25,8 @@ _LATENCIES = (
     (c.RUN_ITL, "itl_ms"),
     (c.RUN_E2E, "e2e_ms"),
 )
-# (metric, path in summary.json). Cost and GPU energy are in the summary only when the scenario
-# prices the run or a GPU was sampled; absent (or None), they are not pushed.
-_SCALARS = (
+# (metric, path in summary.json), per slice: the whole run and each stage/target block.
+_SLICE_SCALARS = (
     (c.RUN_REQUEST_THROUGHPUT, ("throughput", "requests_per_s")),
     (c.RUN_OUTPUT_THROUGHPUT, ("throughput", "output_tokens_per_s")),
     (c.RUN_TOTAL_THROUGHPUT, ("throughput", "total_tokens_per_s")),
@@ -33,10 +34,22 @@ _SCALARS = (
     (c.RUN_SLO_ATTAINMENT, ("goodput", "slo_attainment")),
     (c.RUN_ERROR_RATIO, ("errors", "rate")),
     (c.RUN_WINDOW, ("window", "seconds")),
+)
+# Of the whole run only. Cost and GPU energy are in the summary only when the scenario prices
+# the run or a GPU was sampled; absent (or None), they are not pushed.
+_RUN_SCALARS = (
     (c.RUN_TIMESTAMP, ("run", "ended_at")),
     (c.COST_PER_QUERY, ("cost", "cost_per_query_usd")),
     (c.COST_PER_1M_OUTPUT_TOKENS, ("cost", "cost_per_1m_output_tokens_usd")),
     (c.ENERGY_PER_OUTPUT_TOKEN, ("gpu", "total", "j_per_output_token")),
+)
+
+
+_SLICE_GAUGES = (
+    *(spec for spec, _ in _LATENCIES),
+    *(spec for spec, _ in _SLICE_SCALARS),
+    c.RUN_REQUESTS,
+    c.RUN_CONCURRENCY,
 )
 
 
@@ -46,28 +59,44 @@ def run_labels(summary: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(run.get(name) or "") for name in c.RUN_LABELS)
 
 
-def build_summary_registry(summary: Mapping[str, Any]) -> CollectorRegistry:
-    """The ``slm_run_*`` gauges (plus ``slm_run_info`` and cost/energy when known) of one run."""
+def build_summary_registry(
+    summary: Mapping[str, Any], slices: Mapping[tuple[str, str], Mapping[str, Any]] | None = None
+) -> CollectorRegistry:
+    """The ``slm_run_*`` gauges (plus ``slm_run_info`` and cost/energy when known) of one run.
+
+    ``slices`` maps (stage, target) to the summary of that part of the run's records.
+    """
     registry = CollectorRegistry()
     labels = run_labels(summary)
     c.gauge(c.RUN_INFO, registry).labels(str(summary["run"]["run_id"]), *labels, __version__).set(1)
-    for spec, key in _LATENCIES:
-        stats = summary["latency"].get(key) or {}
-        gauge = c.gauge(spec, registry)
-        for quantile, stat in _QUANTILE_KEYS.items():
-            if stats.get(stat) is not None:
-                gauge.labels(*labels, quantile).set(stats[stat] / _MS)
-    for spec, path in _SCALARS:
+    for spec, path in _RUN_SCALARS:
         value = _lookup(summary, path)
         if value is not None:
             c.gauge(spec, registry).labels(*labels).set(value)
-    _requests(summary, labels, c.gauge(c.RUN_REQUESTS, registry))
-    concurrency = c.gauge(c.RUN_CONCURRENCY, registry)
+    gauges = {spec: c.gauge(spec, registry) for spec in _SLICE_GAUGES}
+    _push_slice(gauges, (*labels, "", ""), summary)
+    for (stage, target), block in (slices or {}).items():
+        _push_slice(gauges, (*labels, stage, target), block)
+    return registry
+
+
+def _push_slice(
+    gauges: Mapping[c.MetricSpec, Gauge], labels: tuple[str, ...], summary: Mapping[str, Any]
+) -> None:
+    for spec, key in _LATENCIES:
+        stats = summary["latency"].get(key) or {}
+        for quantile, stat in _QUANTILE_KEYS.items():
+            if stats.get(stat) is not None:
+                gauges[spec].labels(*labels, quantile).set(stats[stat] / _MS)
+    for spec, path in _SLICE_SCALARS:
+        value = _lookup(summary, path)
+        if value is not None:
+            gauges[spec].labels(*labels).set(value)
+    _requests(summary, labels, gauges[c.RUN_REQUESTS])
     for stat in c.CONCURRENCY_STATS:
         value = summary["concurrency"].get(stat)
         if value is not None:
-            concurrency.labels(*labels, stat).set(value)
-    return registry
+            gauges[c.RUN_CONCURRENCY].labels(*labels, stat).set(value)
 
 
 def _requests(summary: Mapping[str, Any], labels: tuple[str, ...], gauge: Gauge) -> None:
