@@ -96,7 +96,7 @@ def test_first_token_timeout_is_its_own_kind(tmp_path: Path) -> None:
             "workload": inline_workload(4),
             "load": {"profile": {"type": "concurrency", "users": 2}, "duration_s": 2},
         }
-        run_dir = run_scenario(tmp_path, spec)
+        run_dir = run_scenario(tmp_path, spec, exit_code=1)  # every request failed
     s = summary_of(run_dir)
     assert s["errors"]["by_kind"]["timeout_first_token"] == s["requests"]["errored"] > 0
     records = read_records(run_dir)
