@@ -117,22 +117,20 @@ def completed_within(rows: pd.DataFrame, start: float, end: float) -> pd.DataFra
     return rows[rows["ok"].eq(True).to_numpy() & (done >= start) & (done <= end)]
 
 
-# Completions this close to the first one count as arriving with it (a batch that ended together).
-SAME_INSTANT_S = 0.001
-
-
 def sustained_rate(rows: pd.DataFrame) -> float | None:
-    """Completions per second from the first completion among ``rows`` to the last one.
+    """Completions per second: the least-squares slope of the running count of completions
+    against their times.
 
     Unlike a count over a window, it is not quantised by where the window's edges fall between
-    completions; those that ended with the first one are not counted, so a server finishing its
-    batch all at once is not over-counted. None with fewer than two distinct completion times."""
+    completions, nor thrown off by a server that finishes its batch all at once (the steps of
+    such a staircase lie on the line). None with fewer than three completions."""
     done = np.sort(done_at(rows))
     done = done[np.isfinite(done)]
-    if done.size < 2 or done[-1] - done[0] <= SAME_INSTANT_S:
+    if done.size < 3 or done[-1] - done[0] <= 0:
         return None
-    with_first = int((done <= done[0] + SAME_INSTANT_S).sum())
-    return float((done.size - with_first) / (done[-1] - done[0]))
+    count = np.arange(1, done.size + 1, dtype=float)
+    centred = done - done.mean()
+    return float((centred * (count - count.mean())).sum() / (centred * centred).sum())
 
 
 def rate(count: float | None, seconds: float) -> float | None:

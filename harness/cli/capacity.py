@@ -45,11 +45,14 @@ def capacity(
     quiet: Annotated[bool, typer.Option(help="No live progress display.")] = False,
     set_: SetOption = None,
 ) -> None:
-    """Search the highest load that meets the SLOs; prints the run directory on the last line."""
+    """Search the highest load that meets the SLOs; prints the run directory on the last line.
+
+    Open-loop probes use the scenario's arrival process when its profile is a rate (else Poisson)."""
     from rich.console import Console
 
     from harness.capacity.search import CapacitySearch, SearchSettings
     from harness.config import load_scenario
+    from harness.config.load import RateProfile
     from harness.jobs.loadtest import LoadRunOptions, run_loadtest
     from harness.report.console import render_capacity, render_summary
 
@@ -72,7 +75,10 @@ def capacity(
         raise ConfigError(
             COMMAND_LINE, "--stage-warmup-s", f"is {stage_warmup_s:g}", "use 0 ≤ warm-up < --stage-s"
         )
+    profile = spec.load.profile
     settings = SearchSettings(
+        arrival=profile.arrival if isinstance(profile, RateProfile) else "poisson",
+        max_in_flight=profile.max_in_flight if isinstance(profile, RateProfile) else 1000,
         by=_by(by),
         attainment=_fraction("--attainment", attainment),
         precision=_fraction("--precision", precision),
