@@ -88,3 +88,22 @@ def test_sweep_runs_rates_between_one_user_and_the_throughput_probe(tmp_path: Pa
     for stage, rate in zip(summary["stages"][2:], rates, strict=False):
         assert stage["target"] == {"rate_rps": round(rate, 3)}
         assert stage["throughput"]["offered_rps"] == pytest.approx(rate, rel=0.1)
+
+
+def test_capacity_by_users_is_the_batch_size(tmp_path: Path) -> None:
+    # Closed loop: up to 8 users never wait (E2E 0.73 s); a 9th makes every cycle last
+    # 9 / 10.96 = 0.82 s, over the 780 ms SLO. The search must land on exactly 8 users.
+    path = _scenario(tmp_path, {"type": "concurrency", "users": 1}, {"e2e_ms": 780})
+    proc = cli(
+        "capacity", str(path), "--by", "concurrency", "--out", str(tmp_path / "runs"), "--quiet",
+        "--attainment", "0.9", "--stage-s", "3", "--stage-warmup-s", "1", "--probe-users", "32",
+        timeout=400,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((Path(proc.stdout.strip().splitlines()[-1]) / "summary.json").read_text())
+    capacity = summary["capacity"]
+    assert capacity["slo_concurrency"] == 8
+    assert capacity["limit"] == "slo"
+    tried = {p["users"]: p["passed"] for p in capacity["probes"] if "users" in p}
+    assert tried[8] is True and tried[9] is False and tried[32] is False and tried[1] is True
+    assert capacity["max_rps"] == pytest.approx(CAPACITY_RPS, rel=0.05)
