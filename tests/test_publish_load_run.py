@@ -57,3 +57,22 @@ def test_the_summary_goes_to_the_command_line_url_else_the_configured_one(
     assert push_run_summary(configured, None, summary) is False  # the configured one is down
     text = pushgateway.metrics_text()
     assert 'slm_run_info{endpoint="sim",instance="",job="nightly",model="tiny-model",run_id="run-cli"' in text
+
+
+def test_each_stage_of_a_run_is_pushed_as_its_own_slice(pushgateway: prom.Pushgateway) -> None:
+    summary = summary_of(make_records(n=30, warmup=0), run_id="run-staged")
+    summary["stages"] = [
+        {**summary_of(make_records(n=10, warmup=0), run_id="run-staged"), "name": name}
+        for name in ("step1", "step2")
+    ]
+    assert (
+        push_run_summary(Publish(pushgateway={"url": pushgateway.url, "job": "staged"}), None, summary)
+        is True
+    )
+    text = pushgateway.metrics_text()
+    pushed = {
+        line.split('stage="')[1].split('"')[0]
+        for line in text.splitlines()
+        if 'job="staged"' in line and 'stage="' in line
+    }
+    assert pushed == {"", "step1", "step2"}

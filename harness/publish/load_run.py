@@ -38,6 +38,8 @@ def push_run_summary(publish: Publish, url_override: str | None, summary: Mappin
     if url is None:
         return None
     run_id = str(summary["run"]["run_id"])
+    # Each stage of a multi-stage run is pushed as its own slice (stage label), the run as a whole too.
+    slices = {(str(stage["name"]), ""): stage for stage in summary.get("stages") or []}
     return push_metrics(
-        url, publish.pushgateway.job, run_grouping_key(run_id), build_summary_registry(summary)
+        url, publish.pushgateway.job, run_grouping_key(run_id), build_summary_registry(summary, slices)
     )

@@ -33,6 +33,7 @@ from harness.report.sections import (
     server,
     slo,
     slowest,
+    stages,
     throughput,
 )
 
@@ -45,6 +46,7 @@ SECTIONS: list[Section] = [
     latency_time.render,
     distributions.render,
     throughput.render,
+    stages.render,
     server.render,
     gpu.render,
     errors.render,
