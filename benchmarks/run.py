@@ -12,6 +12,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = {
     "capacity": HERE / "bench_capacity.py",
+    "capacity-search": HERE / "bench_capacity_search.py",
     "drift": HERE / "bench_drift.py",
     "large-chunks": HERE / "bench_large_chunks.py",
     "exporter": HERE / "bench_exporter.py",
