@@ -28,7 +28,7 @@ def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     It logs each request's start and abort, so tests can see what it did with their requests."""
     from dataclasses import replace
 
-    from harness.launch import LaunchedServer
+    from harness.launch.server import LaunchedServer
     from tests.support.vllm_env import vllm_spec
 
     spec = vllm_spec()

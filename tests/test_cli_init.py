@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from harness.cli.app import run_app
-from harness.config import ConfigError, load_scenario
+from harness.config.errors import ConfigError
 from harness.config.gate import load_gate_rules
+from harness.config.scenario import load_scenario
 from harness.golden.dataset import load_sets
 from harness.shipped import find_golden_set, find_scenario, shipped_root
 from harness.shipped.init import REQUIREMENT

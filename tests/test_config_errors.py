@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import ConfigError, load_scenario
+from harness.config.errors import ConfigError
+from harness.config.scenario import load_scenario
 
 BASE = """\
 workload:

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from harness.config import ConfigError, load_scenario
+from harness.config.errors import ConfigError
 from harness.config.overrides import Overrides, parse_set_option
+from harness.config.scenario import load_scenario
 
 BASE = """\
 workload:

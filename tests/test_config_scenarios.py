@@ -7,16 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.config import (
-    ConfigError,
-    LognormalDist,
-    RateProfile,
-    Scenario,
-    SimulatorOptions,
-    StepsProfile,
-    load_scenario,
-    scenario_to_yaml,
-)
+from harness.config.dist import LognormalDist
+from harness.config.errors import ConfigError
+from harness.config.load import RateProfile, StepsProfile
+from harness.config.scenario import Scenario, load_scenario, scenario_to_yaml
+from harness.config.simulator import SimulatorOptions
 from harness.sim.config import SIM_CONFIG_FIELDS, SimConfig
 from harness.workload import build_workload
 

@@ -12,12 +12,12 @@ import pytest
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from harness.config import Scenario
 from harness.config._base import BASE_DIR
 from harness.config.endpoint import SOURCE_FILE
-from harness.config.errors import from_validation_error
 from harness.config.gate import GateRules
 from harness.config.golden_set import GoldenDefaults
+from harness.config.scenario import Scenario
+from harness.config.validation import from_validation_error
 from harness.drift.config import DriftConfig
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.launch import LaunchedServer, LaunchError, ServerSpec
+from harness.launch.errors import LaunchError
+from harness.launch.server import LaunchedServer
+from harness.launch.spec import ServerSpec
 from tests.support.procs import running
 from tests.support.vllm_env import vllm_spec
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.launch import LaunchedServer, LaunchError
+from harness.launch.errors import LaunchError
+from harness.launch.server import LaunchedServer
 from tests.support.llamacpp_env import llamacpp_spec, tiny_gguf_path
 from tests.support.parse import delta_text, metric_sum, sse_events, stream_usage
 from tests.support.procs import running

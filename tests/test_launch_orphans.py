@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.launch import ServerSpec
+from harness.launch.spec import ServerSpec
 from tests.support.llamacpp_env import llamacpp_spec
 from tests.support.procs import group_members, running, wait_until_gone
 from tests.support.vllm_env import vllm_spec

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from harness.launch import ServerSpec, free_port
+from harness.launch.spec import ServerSpec, free_port
 
 
 def test_vllm_default_command_runs_the_api_server_module_with_this_python() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from harness.analysis import summarize
-from harness.report import render_summary
+from harness.report.console import render_summary
 from tests._analysis_fixtures import frame, meta, rec
 
 

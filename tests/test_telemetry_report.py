@@ -17,7 +17,7 @@ from harness.records.record import RequestRecord
 from harness.records.rundir import GPU_FILE, SERVER_METRICS_FILE
 from harness.records.store import RecordWriter, read_records
 from harness.report import html as report_html
-from harness.report import write_report
+from harness.report.html import write_report
 from harness.report.sections import gpu, server
 from harness.telemetry.server_metrics import SCHEMA, parse_page
 from tests._analysis_fixtures import WINDOW_SECONDS, WINDOW_START, meta

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.launch import LaunchedServer
+from harness.launch.server import LaunchedServer
 from harness.records.store import read_records
 from tests._load_helpers import run_scenario
 from tests.support.parse import metric_sum

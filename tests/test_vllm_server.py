@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.launch import LaunchedServer
+from harness.launch.server import LaunchedServer
 from tests.support.parse import delta_text, metric_sum, sse_events, stream_usage
 from tests.support.vllm_env import tiny_model_dir
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from harness.config import FixedDist, LognormalDist, NormalDist, SyntheticSource, UniformDist
+from harness.config.dist import FixedDist, LognormalDist, NormalDist, UniformDist
+from harness.config.workload import SyntheticSource
 from harness.workload import VOCABULARY, random_words, sample_lengths
 from harness.workload.synthetic import synthetic_items
 

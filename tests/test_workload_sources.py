@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import ConfigError, load_scenario
+from harness.config.errors import ConfigError
+from harness.config.scenario import load_scenario
 from harness.protocol import PromptItem, SamplingParams
 from harness.workload import Workload, build_workload, estimate_tokens
 

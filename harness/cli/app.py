@@ -11,7 +11,7 @@ from harness.cli import baseline, capacity, dashboards, drift, gate, golden, ini
 from harness.cli.usage import usage_error
 from harness.config.errors import ConfigError
 from harness.launch.errors import LaunchError
-from harness.report.html import ReportError
+from harness.report.errors import ReportError
 from harness.sim.config import SimConfigError
 
 app = typer.Typer(

@@ -51,8 +51,8 @@ def capacity(
     from rich.console import Console
 
     from harness.capacity.search import CapacitySearch, SearchSettings
-    from harness.config import load_scenario
     from harness.config.load import RateProfile
+    from harness.config.scenario import load_scenario
     from harness.jobs.loadtest import LoadRunOptions, run_loadtest
     from harness.report.console import render_capacity, render_summary
 

@@ -10,15 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from pydantic import BaseModel
 
 from harness.cli.overrides import SetOption
 from harness.config.errors import ConfigError
-from harness.config.golden_run import GoldenTarget, load_golden_target
 from harness.config.overrides import Overrides
 from harness.shipped import find_golden_set
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from harness.config.golden_run import GoldenTarget
     from harness.golden.dataset import GoldenSet
 
 T = TypeVar("T")
@@ -113,6 +114,8 @@ def run(
     ):
         if value is not None:
             overrides.put(key, value, option)
+    from harness.config.golden_run import load_golden_target
+
     target = load_golden_target(overrides.add_set_options(set_ or []))
     ep = target.endpoint
     golden_sets = load_sets([find_golden_set(path) for path in sets])

@@ -7,11 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from harness.cli.overrides import SetOption
-from harness.config import load_scenario
 from harness.config.errors import ConfigError
 from harness.config.overrides import COMMAND_LINE, Overrides
 from harness.shipped import find_scenario
@@ -59,6 +56,10 @@ def run(
     set_: SetOption = None,
 ) -> None:
     """Run a load scenario; prints the run directory on the last line."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from harness.config.scenario import load_scenario
     from harness.jobs.loadtest import EXIT_INTERRUPTED, LoadRunOptions, run_loadtest
     from harness.load.driver import MasterOptions
     from harness.report.console import render_summary
@@ -110,7 +111,7 @@ def report(
     from harness.jobs.finish import recover_run
     from harness.records.rundir import SCENARIO_FILE, SUMMARY_FILE
     from harness.records.store import JOURNAL_NAME
-    from harness.report import write_report
+    from harness.report.html import write_report
 
     if not (run_dir / SCENARIO_FILE).is_file():
         raise ConfigError(

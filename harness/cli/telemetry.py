@@ -12,10 +12,7 @@ from typing import Annotated
 
 import typer
 
-from harness.analysis.energy import gpu_summary
 from harness.config.errors import ConfigError
-from harness.records import rundir
-from harness.telemetry import GpuSampler, read_gpu_samples
 
 app = typer.Typer(
     help="Check GPU telemetry: `telemetry gpu` samples the GPUs and prints what it measured.",
@@ -50,6 +47,10 @@ def gpu(
 ) -> None:
     """Sample for --seconds, write gpu.parquet, print the GPU summary as JSON; the run directory is
     the last line. Exits 1 when GPU telemetry is unavailable."""
+    from harness.analysis.energy import gpu_summary
+    from harness.records import rundir
+    from harness.telemetry import GpuSampler, read_gpu_samples
+
     query_labels = dict(_label(text) for text in labels or [])
     sampler_dir = rundir.new_run_dir(out, "gpu-telemetry")
     try:

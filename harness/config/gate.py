@@ -14,8 +14,9 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 
 from harness.config._base import StrictModel
-from harness.config.errors import from_validation_error, invalid
+from harness.config.errors import invalid
 from harness.config.golden_set import read_yaml_mapping
+from harness.config.validation import from_validation_error
 
 LATENCY_METRICS: tuple[str, ...] = ("ttft_ms", "ttfc_ms", "tpot_ms", "itl_ms", "e2e_ms")
 THROUGHPUT_METRICS: tuple[str, ...] = ("requests_per_s", "output_tokens_per_s")

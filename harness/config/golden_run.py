@@ -9,9 +9,10 @@ from pydantic import Field, ValidationError, model_validator
 
 from harness.config._base import BASE_DIR, StrictModel
 from harness.config.endpoint import SOURCE_FILE, Endpoint
-from harness.config.errors import from_validation_error, invalid
+from harness.config.errors import invalid
 from harness.config.overrides import Overrides
 from harness.config.simulator import SimulatorOptions
+from harness.config.validation import from_validation_error
 from harness.config.yaml_io import apply_overrides
 
 GOLDEN_RUN = "golden run"

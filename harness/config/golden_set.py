@@ -15,7 +15,8 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from harness.config._base import StrictModel
-from harness.config.errors import ConfigError, from_validation_error, invalid
+from harness.config.errors import ConfigError, invalid
+from harness.config.validation import from_validation_error
 
 ScorerName = Literal["exact", "normalized", "contains", "regex", "label", "numeric", "json"]
 SCORER_NAMES: tuple[str, ...] = get_args(ScorerName)

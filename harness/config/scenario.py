@@ -18,7 +18,7 @@ from pydantic import Field, ValidationError, model_validator
 from harness.config._base import BASE_DIR, StrictModel
 from harness.config.cost import Cost
 from harness.config.endpoint import SOURCE_FILE, Endpoint
-from harness.config.errors import from_validation_error, invalid
+from harness.config.errors import invalid
 from harness.config.golden import GoldenConfig
 from harness.config.load import LoadConfig
 from harness.config.overrides import Overrides
@@ -27,6 +27,7 @@ from harness.config.server import ServerConfig
 from harness.config.simulator import SimulatorOptions
 from harness.config.slo import SLO
 from harness.config.telemetry import Telemetry
+from harness.config.validation import from_validation_error
 from harness.config.workload import WorkloadConfig
 from harness.config.yaml_io import apply_overrides, read_yaml
 

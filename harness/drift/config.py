@@ -15,7 +15,8 @@ import yaml
 from pydantic import Field, PositiveFloat, PositiveInt, ValidationError, field_validator
 
 from harness.config._base import StrictModel
-from harness.config.errors import ConfigError, from_validation_error, invalid
+from harness.config.errors import ConfigError, invalid
+from harness.config.validation import from_validation_error
 
 TextTarget = Literal["prompt", "output"]
 BOTH: list[TextTarget] = ["prompt", "output"]

@@ -90,7 +90,8 @@ def embedded_simulator(options: dict[str, object]) -> Iterator[Target]:
 @contextlib.contextmanager
 def launched_server(section: ServerConfig, run_dir: Path) -> Iterator[Target]:
     """Start a local vLLM or llama-server for the run (its log goes to the run directory)."""
-    from harness.launch import LaunchedServer, ServerSpec
+    from harness.launch.server import LaunchedServer
+    from harness.launch.spec import ServerSpec
 
     try:
         spec = ServerSpec(**section.model_dump())

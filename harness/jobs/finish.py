@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from harness.analysis.meta import RunMeta, StageWindow
 from harness.analysis.summary import summarize
-from harness.config import Scenario
+from harness.config.scenario import Scenario
 from harness.jobs.plan import describe_profile, stages_of
 from harness.load.cpu import CpuMonitor
 from harness.load.driver import DriverResult
@@ -67,7 +67,7 @@ def finish_run(
     if facts.blocks is not None:
         summary.update(facts.blocks(summary))
     (run_dir / rundir.SUMMARY_FILE).write_text(json.dumps(summary, indent=2, allow_nan=False))
-    from harness.report import write_report
+    from harness.report.html import write_report
 
     write_report(run_dir)
     return summary
@@ -113,7 +113,7 @@ def run_meta(run_id: str, scenario: Scenario, facts: RunFacts) -> RunMeta:
 def recover_run(run_dir: Path) -> dict[str, Any]:
     """Summarise a run whose process died (SIGKILL, power loss): records from the journal,
     the clock from the records themselves, marked partial."""
-    from harness.config import load_scenario
+    from harness.config.scenario import load_scenario
     from harness.records.store import recover
 
     recover(run_dir)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.config import Scenario, scenario_to_yaml
+from harness.config.scenario import Scenario, scenario_to_yaml
 from harness.jobs.endpoint import (
     Target,
     discover_model,

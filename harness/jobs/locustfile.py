@@ -18,7 +18,7 @@ import gevent
 from locust import events
 from locust.env import Environment
 
-from harness.config import load_scenario, scenario_to_yaml
+from harness.config.scenario import load_scenario, scenario_to_yaml
 from harness.jobs.endpoint import Target, discover_model, endpoint_headers
 from harness.jobs.finish import RunFacts, finish_run
 from harness.jobs.plan import build_context, users_at

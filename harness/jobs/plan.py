@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from harness.config import Scenario
 from harness.config.load import (
     ConcurrencyProfile,
     RampProfile,
@@ -19,6 +18,7 @@ from harness.config.load import (
     StepsProfile,
     SweepProfile,
 )
+from harness.config.scenario import Scenario
 from harness.jobs.endpoint import Target
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.analysis.cost import cost_summary
 from harness.analysis.energy import gpu_summary
-from harness.config import Scenario
+from harness.config.scenario import Scenario
 from harness.golden.alongside import GoldenAlongside, GoldenAlongsideError
 from harness.golden.output import section_for
 from harness.jobs.endpoint import Target

@@ -18,7 +18,7 @@ import pandas as pd
 
 from harness.analysis.meta import RunMeta, StageWindow
 from harness.analysis.summary import summarize
-from harness.config import Scenario
+from harness.config.scenario import Scenario
 from harness.jobs.endpoint import Target
 from harness.jobs.plan import build_context
 from harness.load.context import LoadContext

@@ -16,7 +16,7 @@ from typing import Any
 import gevent
 from locust.env import Environment
 
-from harness.config import load_scenario
+from harness.config.scenario import load_scenario
 from harness.jobs.endpoint import Target, endpoint_headers
 from harness.load import context, distributed
 from harness.load.context import LoadContext

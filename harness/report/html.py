@@ -22,6 +22,7 @@ from plotly.offline import get_plotlyjs
 from harness.analysis.metrics import ensure_fields
 from harness.records.rundir import REPORT_FILE, SUMMARY_FILE
 from harness.records.store import read_records
+from harness.report.errors import ReportError
 from harness.report.sections import (
     accuracy,
     distributions,
@@ -66,10 +67,6 @@ table.facts thead { display: none; }
 .warnings li { color: #8a5300; }
 .note { color: #666; font-size: .85rem; }
 """
-
-
-class ReportError(Exception):
-    """A run directory the report cannot be built from; the message is one line naming the fix."""
 
 
 def write_report(run_dir: Path) -> Path:

@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from harness.config.errors import ConfigError, from_validation_error
+from harness.config.errors import ConfigError
+from harness.config.validation import from_validation_error
 from harness.config.workload import JsonlSource, MessagesPrompt
 from harness.protocol import PromptItem
 

@@ -30,7 +30,8 @@ import httpx
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from harness.launch import LaunchedServer, ServerSpec
+from harness.launch.server import LaunchedServer
+from harness.launch.spec import ServerSpec
 from tests.support.llamacpp_env import llamacpp_spec
 from tests.support.parse import delta_text, metric_sum, sse_events, stream_usage
 from tests.support.vllm_env import MAX_MODEL_LEN, vllm_spec

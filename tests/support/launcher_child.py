@@ -17,7 +17,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from harness.launch import LaunchedServer, ServerSpec
+from harness.launch.server import LaunchedServer
+from harness.launch.spec import ServerSpec
 
 
 def main(mode: str, spec_json: str, log_dir: str) -> int:

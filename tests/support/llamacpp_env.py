@@ -18,7 +18,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from harness.launch import ServerSpec
+from harness.launch.spec import ServerSpec
 from tests.support.cache import build_lock, cache_dir, progress, read_marker, run_step, write_marker
 from tests.support.vllm_env import ensure_tiny_model, ensure_vllm_venv
 

@@ -19,7 +19,7 @@ if __package__ in (None, ""):
     # Run as a script: make `tests.support` importable from the repository root.
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from harness.launch import ServerSpec
+from harness.launch.spec import ServerSpec
 from tests.support.cache import build_lock, cache_dir, progress, read_marker, run_step, write_marker
 
 # The `+cpu` torch wheel sits in the local wheel directory (pip's find-links); PyPI has no CPU build.

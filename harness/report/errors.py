@@ -1,0 +1,5 @@
+"""`ReportError`: a run directory the report cannot be built from."""
+
+
+class ReportError(Exception):
+    """The message is one line naming the fix."""
