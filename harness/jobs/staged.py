@@ -81,9 +81,13 @@ def run_stages(
     """Run the planner's stages in order; ``meta`` carries the run's SLOs for stage summaries."""
     started = time.time()
     result = StagedResult(DriverResult(started_at=started, ended_at=started, stop_reason="planned"))
+    index = 0
     while (spec := planner.next_stage()) is not None:
         stage_records: list[RequestRecord] = []
-        ctx = build_context(scenario, target, [*sinks, stage_records.append])
+        # Each stage draws its own arrivals and prompt order: one seed for all would replay the
+        # same burst at the start of every stage and bias every probe the same way.
+        index += 1
+        ctx = build_context(scenario, target, [*sinks, stage_records.append], seed_offset=1000 * index)
         driver = _run_stage(planner, spec, ctx, stage_records, meta, grace_s, on_tick)
         end = driver.stopped_sending_at or driver.ended_at
         window = StageWindow(spec.name, driver.started_at, end, spec.warmup_s, spec.target())
