@@ -13,6 +13,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS = {
     "capacity": HERE / "bench_capacity.py",
     "capacity-search": HERE / "bench_capacity_search.py",
+    "capacity-real-servers": HERE / "bench_real_servers_capacity.py",
     "drift": HERE / "bench_drift.py",
     "large-chunks": HERE / "bench_large_chunks.py",
     "exporter": HERE / "bench_exporter.py",
