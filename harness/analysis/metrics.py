@@ -8,20 +8,48 @@ rows: latency samples come from successful measured requests (``successful(measu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from harness.protocol.errors import CLIENT
 from harness.records.record import PHASE_MEASURE, RECORD_FIELDS, TOKEN_SOURCE_CHUNKS
 
 MS = 1000.0  # seconds -> milliseconds
 
+# The record columns the summary reads: a big run's records are read without the others
+# (request ids, answer texts, error details).
+SUMMARY_COLUMNS: list[str] = [
+    "phase",
+    "ok",
+    "error_kind",
+    "intended_at",
+    "sent_at",
+    "schedule_lag_s",
+    "ttft_s",
+    "ttfc_s",
+    "e2e_s",
+    "chunk_gaps_s",
+    "n_content_chunks",
+    "n_in",
+    "n_out",
+    "n_out_alt",
+    "token_source",
+    "truth_ttft_s",
+    "truth_e2e_s",
+    "stage",
+    "target",
+    "repeat",
+    "stale_retries",
+]
 
-def ensure_fields(records: pd.DataFrame) -> pd.DataFrame:
-    """``records`` with every record field present (missing ones filled with None)."""
-    missing = [name for name in RECORD_FIELDS if name not in records.columns]
+
+def ensure_fields(records: pd.DataFrame, fields: Sequence[str] = RECORD_FIELDS) -> pd.DataFrame:
+    """``records`` with each of ``fields`` present (missing ones filled with None)."""
+    missing = [name for name in fields if name not in records.columns]
     if not missing:
         return records
     return records.assign(**dict.fromkeys(missing))
@@ -32,14 +60,24 @@ def floats(rows: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
 
 
+def is_measured(records: pd.DataFrame) -> np.ndarray:
+    """Per row: sent in the measured window (the driver marks it ``phase == "measure"``)."""
+    return (records["phase"] == PHASE_MEASURE).to_numpy()
+
+
+def is_successful(rows: pd.DataFrame) -> np.ndarray:
+    """Per row: a complete response (``ok``)."""
+    return rows["ok"].eq(True).to_numpy()
+
+
 def measured(records: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the measured window: the driver marks them ``phase == "measure"``."""
-    return records[records["phase"] == PHASE_MEASURE]
+    """Rows of the measured window."""
+    return records[is_measured(records)]
 
 
 def successful(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows of complete responses (``ok``)."""
-    return rows[rows["ok"].eq(True)]
+    """Rows of complete responses."""
+    return rows[is_successful(rows)]
 
 
 def ttft_s(rows: pd.DataFrame) -> np.ndarray:
@@ -65,9 +103,22 @@ def tpot_s(rows: pd.DataFrame) -> np.ndarray:
         return np.where(n_out >= 2, decode / (n_out - 1), np.nan)
 
 
-def itl_s(rows: pd.DataFrame) -> np.ndarray:
-    """Inter-token (inter-chunk) latencies pooled over all requests' ``chunk_gaps_s``."""
-    gap_lists = rows["chunk_gaps_s"].dropna().to_numpy()
+def itl_s(rows: pd.DataFrame, mask: np.ndarray | None = None) -> np.ndarray:
+    """Inter-token (inter-chunk) latencies pooled over the ``chunk_gaps_s`` of ``rows`` (of those
+    ``mask`` selects). The column is an Arrow list column as ``read_records`` gives it, or Python
+    lists; a new array is returned, which the caller may reorder."""
+    column = rows["chunk_gaps_s"]
+    if isinstance(column.dtype, pd.ArrowDtype):
+        lists = pa.array(column)
+        values = pc.list_flatten(lists).to_numpy(zero_copy_only=False)
+        if mask is None:
+            return np.array(values, dtype=float)
+        # Select gaps by their request without copying the lists themselves.
+        lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
+        return np.asarray(values[np.repeat(np.asarray(mask, dtype=bool), lengths)], dtype=float)
+    if mask is not None:
+        column = column[np.asarray(mask, dtype=bool)]
+    gap_lists = column.dropna().to_numpy()
     if gap_lists.size == 0:
         return np.empty(0)
     return np.concatenate(gap_lists).astype(float)
@@ -110,21 +161,22 @@ def done_at(rows: pd.DataFrame) -> np.ndarray:
     return floats(rows, "sent_at") + e2e_s(rows)
 
 
-def completed_within(rows: pd.DataFrame, start: float, end: float) -> pd.DataFrame:
-    """Successful rows whose response ended inside ``[start, end]``: what the endpoint delivered
-    in that window, whenever (in whichever phase) the requests were sent."""
+def completed_within(rows: pd.DataFrame, start: float, end: float) -> np.ndarray:
+    """Per row: True for a success whose response ended inside ``[start, end]`` — what the
+    endpoint delivered in that window, whenever (in whichever phase) the request was sent."""
     done = done_at(rows)
-    return rows[rows["ok"].eq(True).to_numpy() & (done >= start) & (done <= end)]
+    return rows["ok"].eq(True).to_numpy() & (done >= start) & (done <= end)
 
 
-def sustained_rate(rows: pd.DataFrame) -> float | None:
+def sustained_rate(rows: pd.DataFrame, mask: np.ndarray | None = None) -> float | None:
     """Completions per second: the least-squares slope of the running count of completions
     against their times.
 
     Unlike a count over a window, it is not quantised by where the window's edges fall between
     completions, nor thrown off by a server that finishes its batch all at once (the steps of
     such a staircase lie on the line). None with fewer than three completions."""
-    done = np.sort(done_at(rows))
+    done = done_at(rows)
+    done = np.sort(done if mask is None else done[mask])
     done = done[np.isfinite(done)]
     if done.size < 3 or done[-1] - done[0] <= 0:
         return None

@@ -28,23 +28,27 @@ def as_float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def describe(samples: np.ndarray, scale: float = 1.0) -> dict[str, float | int | None]:
+def describe(samples: np.ndarray, scale: float = 1.0, reorder: bool = False) -> dict[str, float | int | None]:
     """Percentiles, mean, min, max, std and count of the finite samples, each times ``scale``.
 
     With no samples every statistic is None and ``count`` is 0, so an empty metric
-    never looks like a measured zero.
+    never looks like a measured zero. ``reorder``: the caller hands over an array of its own
+    that may be partially sorted in place (tens of millions of ITL samples are not copied).
     """
     values = np.asarray(samples, dtype=float)
-    values = values[np.isfinite(values)] * scale
+    finite = np.isfinite(values)
+    owned = reorder and values.flags.writeable
+    if not finite.all():
+        values, owned = values[finite], True
+    del finite
     if values.size == 0:
         return {**dict.fromkeys(STAT_KEYS[:-1]), "count": 0}
-    ranks = np.percentile(values, list(PERCENTILES.values()), method=PERCENTILE_METHOD)
     stats: dict[str, float | int | None] = {
-        key: as_float(rank) for key, rank in zip(PERCENTILES, ranks, strict=True)
+        "mean": as_float(values.mean() * scale),
+        "min": as_float(values.min() * scale),
+        "max": as_float(values.max() * scale),
+        "std": as_float(values.std() * scale),
+        "count": int(values.size),
     }
-    stats["mean"] = as_float(values.mean())
-    stats["min"] = as_float(values.min())
-    stats["max"] = as_float(values.max())
-    stats["std"] = as_float(values.std())
-    stats["count"] = int(values.size)
-    return stats
+    ranks = np.percentile(values, list(PERCENTILES.values()), method=PERCENTILE_METHOD, overwrite_input=owned)
+    return {**{key: as_float(rank * scale) for key, rank in zip(PERCENTILES, ranks, strict=True)}, **stats}

@@ -21,24 +21,29 @@ from harness.protocol.errors import ALL_KINDS
 from harness.records.record import PHASE_COOLDOWN, PHASE_WARMUP
 
 SCHEMA_VERSION = 1
+LIST_COLUMNS = ["chunk_gaps_s"]
 
 
 def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
     """The summary of a run: JSON-serialisable (no numpy types, no NaN), ``schema_version`` 1."""
-    records = m.ensure_fields(records)
-    rows = m.measured(records)
-    ok = m.successful(rows)
+    records = m.ensure_fields(records, m.SUMMARY_COLUMNS)
+    measured = m.is_measured(records)
+    ok_mask = measured & m.is_successful(records)
+    # The filtered frames leave the chunk-gap lists out (a big run has tens of millions of gaps);
+    # ITL takes them from ``records`` by mask.
+    scalars = records.drop(columns=LIST_COLUMNS)
+    rows, ok = _where(scalars, measured), _where(scalars, ok_mask)
     seconds = float(meta.window_seconds)
     mean_concurrency, peak_concurrency = m.concurrency(records, meta.window_start, meta.window_end)
     summary: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "run": _run(meta),
         "window": {"start": float(meta.window_start), "end": float(meta.window_end), "seconds": seconds},
-        "latency": _latency(rows, ok),
-        "throughput": _throughput(records, rows, ok, meta),
+        "latency": _latency(rows, ok, m.itl_s(records, ok_mask)),
+        "throughput": _throughput(scalars, rows, ok, meta),
         "requests": _requests(records, rows, ok),
         "errors": _errors(rows),
-        "goodput": _goodput(records, rows, meta),
+        "goodput": _goodput(scalars, rows, meta),
         "tokens": _tokens(rows, ok),
         "concurrency": {"mean": mean_concurrency, "peak": peak_concurrency},
         "percentile_method": PERCENTILE_METHOD,
@@ -53,6 +58,12 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
         for stage, rows, stage_meta in stage_frames(records, meta)
     ]
     return summary
+
+
+def _where(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The rows ``mask`` selects; the frame itself when it selects every row (usually the case,
+    and a copy of millions of rows is what takes time)."""
+    return frame if mask.all() else frame[mask]
 
 
 def _blocks(summary: dict[str, Any]) -> dict[str, Any]:
@@ -75,12 +86,12 @@ def _run(meta: RunMeta) -> dict[str, Any]:
     }
 
 
-def _latency(rows: pd.DataFrame, ok: pd.DataFrame) -> dict[str, Any]:
+def _latency(rows: pd.DataFrame, ok: pd.DataFrame, itl: np.ndarray) -> dict[str, Any]:
     return {
         "ttft_ms": describe(m.ttft_s(ok), m.MS),
         "ttfc_ms": describe(m.ttfc_s(ok), m.MS),
         "tpot_ms": describe(m.tpot_s(ok), m.MS),
-        "itl_ms": describe(m.itl_s(ok), m.MS),
+        "itl_ms": describe(itl, m.MS, reorder=True),
         "e2e_ms": describe(m.e2e_s(ok), m.MS),
         "e2e_with_queueing_ms": describe(m.e2e_with_queueing_s(ok), m.MS),
         # Every measured request was scheduled, failed or not: lag describes the client.
@@ -100,15 +111,16 @@ def _throughput(
     inside the window."""
     seconds = float(meta.window_seconds)
     delivered = m.completed_within(records, meta.window_start, meta.window_end)
-    output_tokens, input_tokens = m.token_total(delivered, "n_out"), m.token_total(delivered, "n_in")
+    tokens = records.loc[delivered, ["n_out", "n_in"]]
+    output_tokens, input_tokens = m.token_total(tokens, "n_out"), m.token_total(tokens, "n_in")
     total = None if output_tokens is None or input_tokens is None else output_tokens + input_tokens
     done = m.done_at(ok)
     done = done[np.isfinite(done)]
     return {
-        "requests_per_s": m.rate(len(delivered), seconds),
+        "requests_per_s": m.rate(int(delivered.sum()), seconds),
         "output_tokens_per_s": m.rate(output_tokens, seconds),
         "total_tokens_per_s": m.rate(total, seconds),
-        "sustained_requests_per_s": m.sustained_rate(delivered),
+        "sustained_requests_per_s": m.sustained_rate(records, delivered),
         "offered_rps": m.rate(len(rows), seconds),
         "drained_requests_per_s": m.rate(len(ok), float(done.max()) - meta.window_start)
         if done.size
@@ -148,7 +160,9 @@ def _goodput(records: pd.DataFrame, rows: pd.DataFrame, meta: RunMeta) -> dict[s
     meeting = int(m.slo_met(rows, slos).sum())
     delivered = m.completed_within(records, meta.window_start, meta.window_end)
     return {
-        "requests_per_s": m.rate(int(m.slo_met(delivered, slos).sum()), float(meta.window_seconds)),
+        "requests_per_s": m.rate(
+            int((m.slo_met(records, slos) & delivered).sum()), float(meta.window_seconds)
+        ),
         "slo_attainment": meeting / len(rows) if len(rows) else None,
         "slos": slos,
         "meeting": meeting,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from harness.analysis.meta import RunMeta, StageWindow
+from harness.analysis.metrics import SUMMARY_COLUMNS
 from harness.analysis.summary import summarize
 from harness.config.scenario import Scenario
 from harness.jobs.plan import describe_profile, stages_of
@@ -56,8 +57,9 @@ def finish_run(
     ``sections`` adds summary sections computed from the summary so far (GPU, cost, server; at
     run level also golden), to the run and to each of its stages.
     """
-    records = read_records(run_dir)
+    records = read_records(run_dir, SUMMARY_COLUMNS)
     summary = summarize(records, run_meta(run_dir.name, scenario, facts))
+    del records
     if facts.fleet is not None:
         summary["workers"] = facts.fleet
     if sections is not None:
