@@ -39,7 +39,7 @@ def test_close_compacts_journal_into_parquet(tmp_path: Path) -> None:
     assert not (tmp_path / JOURNAL_NAME).exists()
     df = read_records(tmp_path)
     assert list(df["request_id"]) == [f"r{i}" for i in range(7)]
-    assert df.loc[3, "chunk_gaps_s"].tolist() == [0.03, 0.02]
+    assert list(df.loc[3, "chunk_gaps_s"]) == [0.03, 0.02]
     assert df["error_kind"].tolist()[1] == "http_5xx"
     assert pq.read_table(out).num_rows == 7
 

@@ -57,7 +57,7 @@ def finish_run(
     ``sections`` adds summary sections computed from the summary so far (GPU, cost, server; at
     run level also golden), to the run and to each of its stages.
     """
-    records = read_records(run_dir, SUMMARY_COLUMNS)
+    records = read_records(run_dir, SUMMARY_COLUMNS, text_as_categories=True)
     summary = summarize(records, run_meta(run_dir.name, scenario, facts))
     del records
     if facts.fleet is not None:

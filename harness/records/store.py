@@ -145,16 +145,20 @@ def read_journal(path: Path) -> pa.Table:
     return pa.Table.from_batches(batches, schema=SCHEMA)
 
 
-def read_records(run_dir: Path, columns: list[str] | None = None) -> pd.DataFrame:
+def read_records(
+    run_dir: Path, columns: list[str] | None = None, text_as_categories: bool = False
+) -> pd.DataFrame:
     """Records of a run as a DataFrame: from records.parquet, else recovered from the journal.
 
-    ``columns`` reads only those (a big run's summary needs a dozen of them). Chunk gaps stay
-    Arrow lists (``pd.ArrowDtype``): millions of small Python lists would cost gigabytes."""
+    ``columns`` reads only those (a big run's summary needs a dozen of them); with
+    ``text_as_categories`` text columns come back as categoricals (a few distinct values over
+    millions of rows). Chunk gaps stay Arrow lists (``pd.ArrowDtype``): millions of small
+    Python lists would cost gigabytes."""
     parquet = run_dir / PARQUET_NAME
     journal = run_dir / JOURNAL_NAME
     if parquet.exists():
-        # Text columns come back as categoricals: a few distinct values over millions of rows.
-        table = pq.read_table(parquet, columns=columns, read_dictionary=TEXT_COLUMNS)
+        dictionaries = TEXT_COLUMNS if text_as_categories else None
+        table = pq.read_table(parquet, columns=columns, read_dictionary=dictionaries)
     elif journal.exists():
         table = read_journal(journal)
         table = table.select(columns) if columns is not None else table
