@@ -193,7 +193,8 @@ def rate(count: float | None, seconds: float) -> float | None:
 def error_kinds(rows: pd.DataFrame) -> pd.Series:
     """The error kind of each failed row; a failure the driver left unclassified is the harness's own."""
     failed = rows[~rows["ok"].eq(True)]
-    return failed["error_kind"].where(failed["error_kind"].notna(), CLIENT)
+    kinds = failed["error_kind"].astype(object)  # plain text, also when read as categories
+    return kinds.where(kinds.notna(), CLIENT)
 
 
 def error_counts(rows: pd.DataFrame) -> dict[str, int]:

@@ -169,6 +169,17 @@ def read_records(
     return table.to_pandas(types_mapper=_arrow_lists, self_destruct=True)
 
 
+def read_rows_of(run_dir: Path, column: str, positions: list[int]) -> list[object]:
+    """One column's values at row ``positions`` of a run's records, read without the rest (the
+    answer texts of a few requests out of millions)."""
+    parquet = run_dir / PARQUET_NAME
+    if parquet.exists():
+        table = pq.read_table(parquet, columns=[column])
+    else:
+        table = read_journal(run_dir / JOURNAL_NAME).select([column])
+    return table.column(column).take(pa.array(positions, pa.int64())).to_pylist()
+
+
 def _arrow_lists(arrow_type: pa.DataType) -> pd.ArrowDtype | None:
     return pd.ArrowDtype(arrow_type) if pa.types.is_list(arrow_type) else None
 

@@ -20,6 +20,7 @@ import pyarrow as pa
 from plotly.offline import get_plotlyjs
 
 from harness.analysis.metrics import ensure_fields
+from harness.records.record import RECORD_FIELDS
 from harness.records.rundir import REPORT_FILE, SUMMARY_FILE
 from harness.records.store import read_records
 from harness.report.errors import ReportError
@@ -39,6 +40,8 @@ from harness.report.sections import (
 )
 
 Section = Callable[[Path, dict[str, Any], pd.DataFrame], str | None]
+
+REPORT_COLUMNS = [name for name in RECORD_FIELDS if name not in ("output_text", "request_id")]
 
 SECTIONS: list[Section] = [
     header.render,
@@ -73,7 +76,10 @@ def write_report(run_dir: Path) -> Path:
     """Build ``report.html`` in ``run_dir`` from its ``summary.json`` and records; returns its path."""
     summary = load_summary(run_dir)
     try:
-        records = ensure_fields(read_records(run_dir))
+        # Request ids and answer texts are read only for the rows a section shows (``slowest``).
+        records = ensure_fields(
+            read_records(run_dir, REPORT_COLUMNS, text_as_categories=True), REPORT_COLUMNS
+        )
     except (pa.ArrowException, OSError) as exc:
         raise ReportError(
             f"{run_dir}: records unreadable ({exc}); re-run or restore records.parquet"

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from harness.analysis import metrics as m
+from harness.records.store import read_rows_of
 from harness.report.format import number
 from harness.report.fragments import note, section, table
 
@@ -16,12 +18,17 @@ OUTPUT_CHARS = 160
 
 
 def render(run_dir: Path, summary: dict[str, Any], records: pd.DataFrame) -> str:
-    rows = m.measured(records)
-    rows = rows.assign(_e2e=m.e2e_s(rows)).dropna(subset=["_e2e"]).nlargest(SHOWN, "_e2e")
-    if rows.empty:
+    e2e = np.where(m.is_measured(records), m.e2e_s(records), np.nan)
+    timed = np.flatnonzero(np.isfinite(e2e))
+    if timed.size == 0:
         return section("slowest", "Slowest requests", note("No measured request with a timing."))
+    slowest = timed[np.argsort(-e2e[timed], kind="stable")[:SHOWN]]
+    rows = records.iloc[slowest].drop(columns="chunk_gaps_s").assign(_e2e=e2e[slowest])
     ttft = m.ttft_s(rows) * m.MS
     outcome = m.error_kinds(rows).reindex(rows.index).fillna("ok")
+    positions = [int(i) for i in rows.index]
+    texts = read_rows_of(run_dir, "output_text", positions)
+    request_ids = read_rows_of(run_dir, "request_id", positions)
     table_rows = [
         (
             request_id,
@@ -30,16 +37,16 @@ def render(run_dir: Path, summary: dict[str, Any], records: pd.DataFrame) -> str
             number(_or_none(first), 1),
             number(e2e * m.MS, 1),
             number(_or_none(n_out), 0),
-            (text or "")[:OUTPUT_CHARS],
+            str(text or "")[:OUTPUT_CHARS],
         )
         for request_id, prompt_id, kind, first, e2e, n_out, text in zip(
-            rows["request_id"],
+            request_ids,
             rows["prompt_id"],
             outcome,
             ttft,
             rows["_e2e"],
             m.floats(rows, "n_out"),
-            rows["output_text"],
+            texts,
             strict=True,
         )
     ]
