@@ -39,13 +39,20 @@ WORKLOAD = {
 
 
 def _server(kind: str) -> dict[str, Any]:
+    """The server pinned to one core, so the load generator keeps the other: on two cores a
+    server whose threads spin on both starves the client, and every stage says so."""
     spec = vllm_spec() if kind == "vllm" else llamacpp_spec()
+    args, env = list(spec.args), dict(spec.env)
+    if kind == "vllm":
+        env["VLLM_CPU_OMP_THREADS_BIND"] = "0"
+    else:
+        args[args.index("--threads") + 1] = "1"
     return {
         "kind": spec.kind,
         "model": spec.model,
         "command": list(spec.command),
-        "args": list(spec.args),
-        "env": dict(spec.env),
+        "args": args,
+        "env": env,
         "startup_timeout_s": 300,
     }
 

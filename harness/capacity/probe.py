@@ -56,3 +56,18 @@ def judge(stage: dict[str, Any], target: float, final: bool) -> Verdict:
     if final:
         return Verdict(attainment >= target, attainment, (low, high), n, "estimate")
     return Verdict(None, attainment, (low, high), n, "estimate")
+
+
+# The slope of completions over time refines a short stage's count over its window (which a
+# server finishing batches at once quantises); when the two disagree by more than this, the
+# completions came in bursts (a stalled client catching up) and the count is the safer figure.
+SLOPE_AGREEMENT = 0.25
+
+
+def delivered_rate(stage: dict[str, Any]) -> float | None:
+    """Requests per second a stage delivered, for comparing load levels."""
+    throughput = stage["throughput"]
+    counted, slope = throughput["requests_per_s"], throughput["sustained_requests_per_s"]
+    if counted and slope and abs(slope / counted - 1.0) <= SLOPE_AGREEMENT:
+        return float(slope)
+    return counted

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from harness.analysis.knee import knee
-from harness.capacity.probe import Verdict, judge
+from harness.capacity.probe import Verdict, delivered_rate, judge
 from harness.jobs.staged import StageSpec
 
 THROUGHPUT, SYNC = "throughput", "sync"
@@ -126,7 +126,7 @@ class CapacitySearch:
     def observe(self, spec: StageSpec, summary: dict[str, Any]) -> None:
         verdict = judge(summary, self.s.attainment, final=True)
         rps = summary["throughput"]["requests_per_s"]
-        sustained = summary["throughput"]["sustained_requests_per_s"] or rps
+        sustained = delivered_rate(summary)
         probe = Probe(spec, verdict, rps)
         self.probes.append(probe)
         if verdict.decided_by == "client":

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from harness.analysis.knee import knee
+from harness.capacity.probe import delivered_rate
 from harness.config.load import SweepProfile
 from harness.jobs.staged import StageSpec
 
@@ -90,7 +91,4 @@ class SweepPlanner:
 
     def _rps(self, name: str) -> float | None:
         result = self.results.get(name)
-        if not result:
-            return None
-        throughput = result["throughput"]
-        return throughput["sustained_requests_per_s"] or throughput["requests_per_s"]
+        return delivered_rate(result) if result else None
