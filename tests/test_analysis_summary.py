@@ -198,12 +198,26 @@ def test_closed_loop_has_no_schedule_lag() -> None:
     summary = summarize(frame([rec(i, e2e_s=1.0) for i in range(5)]), meta())
     assert summary["health"] == {
         "failed": None,
+        "client_capacity_rps": None,  # no CPU figures given
+        "client_bound": False,
         "overloaded": False,
         "schedule_lag_p99_ms": None,
         "client_cpu_max_percent": None,
         "warnings": [],
     }
     assert summary["latency"]["e2e_with_queueing_ms"]["count"] == 0
+
+
+def test_client_capacity_comes_from_cpu_per_request() -> None:
+    rows = frame([rec(i, e2e_s=1.0) for i in range(10)])
+    # 2 processes spent 0.2 CPU seconds on 10 requests: 20 ms each, 50 req/s each, 100 in all.
+    cpu = {"cpu_seconds": 0.2, "processes": 2}
+    calm = summarize(rows, meta(extra={"client_cpu": cpu}))["health"]  # 1 req/s offered
+    assert calm["client_capacity_rps"] == pytest.approx(100.0)
+    assert calm["client_bound"] is False
+    busy = summarize(rows, meta(extra={"client_cpu": cpu}, window_end=WINDOW_START + 0.125))["health"]
+    assert busy["client_bound"] is True  # 80 req/s offered, over 70 % of 100
+    assert any("own capacity" in w for w in busy["warnings"])
 
 
 def test_saturated_client_cpu_marks_the_run_overloaded() -> None:

@@ -20,6 +20,19 @@ CLIENT_CPU_SATURATED_S = 3.0
 # Above this many tokens per chunk, ITL measures chunk gaps rather than token gaps.
 TOKENS_PER_CHUNK_WARN = 1.05
 
+# Beyond this share of what its processes can do, the client's own queueing shows in latency.
+CLIENT_SAFE_SHARE = 0.7
+
+
+def client_capacity_rps(summary: dict[str, Any]) -> float | None:
+    """Requests per second the load processes could send at full use of their cores: processes
+    divided by the CPU seconds the client spent per request in this run (its scenario's shape)."""
+    cpu = summary.get("extra", {}).get("client_cpu") or {}
+    seconds, recorded = cpu.get("cpu_seconds"), summary["requests"]["recorded"]
+    if not seconds or not recorded:
+        return None
+    return float(cpu.get("processes", 1)) * recorded / seconds
+
 
 def failure(summary: dict[str, Any], max_error_rate: float | None) -> str | None:
     """Why the run failed (its exit code is then 1): every measured request failed, or more than
@@ -94,8 +107,19 @@ def assess(summary: dict[str, Any], max_error_rate: float | None = None) -> dict
             f"The load generator's CPU was saturated (≥ {cpu['threshold_percent']:.0f} % of a core) for "
             f"{cpu['saturated_s']:.0f} s: latencies may include client-side delay. Add workers."
         )
+    capacity = client_capacity_rps(summary)
+    rate = summary["throughput"]["offered_rps"] or summary["throughput"]["requests_per_s"]
+    client_bound = capacity is not None and rate is not None and rate > CLIENT_SAFE_SHARE * capacity
+    if client_bound:
+        warnings.append(
+            f"The client ran at {rate / capacity:.0%} of its own capacity ({capacity:.0f} req/s for this "
+            "scenario from its CPU per request): latency includes time in the client, not only in the "
+            "server. Add processes (--processes) or workers."
+        )
     return {
         "failed": failure(summary, max_error_rate),
+        "client_capacity_rps": capacity,
+        "client_bound": client_bound,
         "overloaded": overloaded,
         "schedule_lag_p99_ms": lag_p99,
         "client_cpu_max_percent": cpu.get("max_percent") if cpu else None,

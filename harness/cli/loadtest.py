@@ -37,6 +37,10 @@ def run(
         str | None, typer.Option(help="Pushgateway URL to push the run's metrics to.")
     ] = None,
     quiet: Annotated[bool, typer.Option(help="No live progress display.")] = False,
+    processes: Annotated[
+        int | None,
+        typer.Option(help="Load processes on this host (default: its cores, less one for a local server)."),
+    ] = None,
     launch_vllm: Annotated[
         str | None, typer.Option(help="Launch a local vLLM serving this model for the run.")
     ] = None,
@@ -82,7 +86,9 @@ def run(
     if no_exporter:
         overrides.put("publish.exporter.enabled", False, "--no-exporter")
     spec = load_scenario(find_scenario(scenario), overrides.add_set_options(set_ or []))
-    options = LoadRunOptions(out_dir=out, quiet=quiet, pushgateway_url=pushgateway)
+    if processes is not None and processes < 1:
+        raise ConfigError(COMMAND_LINE, "--processes", f"is {processes}", "use 1 (this process) or more")
+    options = LoadRunOptions(out_dir=out, quiet=quiet, pushgateway_url=pushgateway, processes=processes)
     if master:
         options.master = MasterOptions(
             bind_host=master_bind_host, bind_port=master_bind_port, expect_workers=expect_workers

@@ -138,8 +138,15 @@ def recover_run(run_dir: Path) -> dict[str, Any]:
 
 
 def complete(facts: RunFacts, driver: DriverResult | None, cpu: CpuMonitor) -> None:
-    """Fill in what the driver learned (or, when it never ran, what is known now)."""
-    facts.extra["client_cpu"] = cpu.summary()
+    """Fill in what the driver learned (or, when it never ran, what is known now).
+
+    ``client_cpu.cpu_seconds`` and ``processes`` cover every load process: this one and, in a
+    distributed run, its workers (which report their own CPU time)."""
+    client = cpu.summary()
+    workers = (driver.fleet or {}).get("workers", []) if driver is not None else []
+    client["cpu_seconds"] += sum(w.get("cpu_s", 0.0) for w in workers)
+    client["processes"] = max(len(workers), 1)
+    facts.extra["client_cpu"] = client
     if driver is None:
         facts.ended_at = time.time()
         facts.stop_reason = "failed"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,12 @@ from harness.jobs.endpoint import (
     launched_server,
 )
 from harness.jobs.finish import RunFacts, complete, finish_run, run_meta
+from harness.jobs.fleet import default_processes, local_workers
 from harness.jobs.logs import attach_run_log
 from harness.jobs.plan import build_context, planner_for, users_at
 from harness.jobs.services import RunServices
 from harness.jobs.staged import StagePlanner, run_stages
-from harness.load.context import current
+from harness.load.context import LoadContext, current
 from harness.load.cpu import CpuMonitor
 from harness.load.driver import DriverResult, MasterOptions, run_load
 from harness.load.progress import ProgressDisplay, ProgressStats
@@ -49,6 +50,8 @@ class LoadRunOptions:
     pushgateway_url: str | None = None
     grace_s: float = 10.0
     master: MasterOptions | None = None  # run as the master of a distributed run
+    # Load processes on this host (None: its cores, less one for a local server); 1: this one.
+    processes: int | None = None
 
 
 @dataclass
@@ -129,14 +132,7 @@ def run_loadtest(
                     progress.tick(elapsed)
 
                 if planner is None:
-                    driver = run_load(
-                        ctx,
-                        users_at(scenario),
-                        spawn_rate=scenario.load.spawn_rate,
-                        grace_s=options.grace_s,
-                        on_tick=on_tick,
-                        master=_master(options.master, scenario, target),
-                    )
+                    driver = _drive(ctx, scenario, target, options, run_dir, on_tick)
                 else:
                     meta = run_meta(run_dir.name, scenario, facts)
                     staged = run_stages(
@@ -169,6 +165,32 @@ def run_loadtest(
     return LoadRunResult(
         run_dir=run_dir, summary=summary, exit_code=exit_code, notices=notices, notes=services.notes
     )
+
+
+def _drive(
+    ctx: LoadContext,
+    scenario: Scenario,
+    target: Target,
+    options: LoadRunOptions,
+    run_dir: Path,
+    on_tick: Callable[[float], None],
+) -> DriverResult:
+    """Run the load in this process, or as the master of local worker processes (every core of
+    this host), or of workers elsewhere (``options.master``)."""
+    processes = options.processes or default_processes(target.kind, target.base_url)
+    with contextlib.ExitStack() as stack:
+        master = options.master
+        if master is None and processes > 1:
+            master = stack.enter_context(local_workers(processes, run_dir))
+            log.info("load from %d worker processes on this host", processes)
+        return run_load(
+            ctx,
+            users_at(scenario),
+            spawn_rate=scenario.load.spawn_rate,
+            grace_s=options.grace_s,
+            on_tick=on_tick,
+            master=_master(master, scenario, target),
+        )
 
 
 def _master(master: MasterOptions | None, scenario: Scenario, target: Target) -> MasterOptions | None:

@@ -20,6 +20,7 @@ from harness.config.scenario import load_scenario
 from harness.jobs.endpoint import Target, endpoint_headers
 from harness.load import context, distributed
 from harness.load.context import LoadContext
+from harness.load.cpu import CpuMonitor
 from harness.load.users import ArrivalUser, LLMUser
 
 log = logging.getLogger("harness.worker")
@@ -34,12 +35,15 @@ def run_worker(master_host: str, master_port: int, grace_s: float = 10.0) -> int
     outbox = distributed.RecordOutbox()
     state: dict[str, LoadContext] = {}
 
+    cpu = CpuMonitor()
+
+    def batch() -> dict[str, Any]:
+        return {distributed.REPORT_KEY: outbox.drain(), distributed.CPU_KEY: cpu.seconds()}
+
     def send_records() -> None:
         while True:
             gevent.sleep(distributed.RECORDS_EVERY_S)
-            rows = outbox.drain()
-            if rows:
-                runner.send_message(distributed.MSG_RECORDS, {distributed.REPORT_KEY: rows})
+            runner.send_message(distributed.MSG_RECORDS, batch())
 
     def on_setup(environment: Environment, msg: Any) -> None:
         data = msg.data
@@ -77,7 +81,7 @@ def run_worker(master_host: str, master_port: int, grace_s: float = 10.0) -> int
             while ctx.in_flight > 0 and time.time() < deadline:
                 gevent.sleep(0.05)
             ctx.pending.kill(block=True, timeout=5)  # what outlived the grace period is recorded as cancelled
-        runner.send_message(distributed.MSG_FLUSHED, {distributed.REPORT_KEY: outbox.drain()})
+        runner.send_message(distributed.MSG_FLUSHED, batch())
 
     runner.register_message(distributed.MSG_SETUP, on_setup)
     runner.register_message(distributed.MSG_SHARE, on_share)

@@ -14,6 +14,7 @@ class CpuMonitor:
     def __init__(self) -> None:
         self._proc = psutil.Process()
         self._proc.cpu_percent(None)  # the first reading only starts the interval
+        self._started = self._cpu_total()
         self.samples: list[tuple[float, float]] = []  # (seconds since last sample, percent)
         self._last: float | None = None
 
@@ -24,11 +25,25 @@ class CpuMonitor:
         self._last = now
         return percent
 
+    def _cpu_total(self) -> float:
+        times = self._proc.cpu_times()
+        return float(times.user + times.system)
+
+    def seconds(self) -> float:
+        """CPU seconds this process used since the monitor started."""
+        return self._cpu_total() - self._started
+
     def summary(self) -> dict[str, float]:
         if not self.samples:
-            return {"max_percent": 0.0, "mean_percent": 0.0, "saturated_s": 0.0}
+            return {
+                "max_percent": 0.0,
+                "mean_percent": 0.0,
+                "saturated_s": 0.0,
+                "cpu_seconds": self.seconds(),
+            }
         total = sum(dt for dt, _ in self.samples)
         return {
+            "cpu_seconds": self.seconds(),
             "threshold_percent": CLIENT_CPU_SATURATED_PERCENT,
             "max_percent": max(p for _, p in self.samples),
             "mean_percent": sum(dt * p for dt, p in self.samples) / total if total else 0.0,

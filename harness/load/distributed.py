@@ -24,6 +24,7 @@ MSG_FLUSH = "harness_flush"  # master -> worker: send everything you have
 MSG_FLUSHED = "harness_flushed"  # worker -> master: final batch of records
 MSG_RECORDS = "harness_records"  # worker -> master: records since the last batch
 REPORT_KEY = "harness_records"
+CPU_KEY = "harness_cpu_s"  # the worker process's CPU seconds so far
 RECORDS_EVERY_S = 0.5
 
 RecordSink = Callable[[RequestRecord], None]
@@ -50,6 +51,7 @@ class WorkerInfo:
     worker_id: str
     joined_at: float
     requests: int = 0
+    cpu_s: float = 0.0
     last_report_at: float | None = None
     lost_at: float | None = None
     flushed: bool = False
@@ -59,6 +61,7 @@ class WorkerInfo:
             "worker": self.worker_id,
             "joined_at": self.joined_at,
             "requests": self.requests,
+            "cpu_s": self.cpu_s,
             "last_report_at": self.last_report_at,
             "lost_at": self.lost_at,
         }
@@ -77,9 +80,11 @@ class Fleet:
             info = self.workers[worker_id] = WorkerInfo(worker_id, joined_at=time.time())
         return info
 
-    def receive(self, worker_id: str, rows: list[dict[str, Any]]) -> None:
+    def receive(self, worker_id: str, rows: list[dict[str, Any]], cpu_s: float | None = None) -> None:
         info = self.joined(worker_id)
         info.last_report_at = time.time()
+        if cpu_s is not None:
+            info.cpu_s = cpu_s
         info.requests += len(rows)
         for row in rows:
             record = RequestRecord(**row)

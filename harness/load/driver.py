@@ -233,10 +233,12 @@ class _Master:
         log.info("worker %s joined at %.1f s", client_id, time.time() - self.ctx.run_start)
 
     def _on_records(self, environment: Environment, msg: Any) -> None:
-        self.fleet.receive(msg.node_id, msg.data.get(distributed.REPORT_KEY) or [])
+        data = msg.data
+        self.fleet.receive(msg.node_id, data.get(distributed.REPORT_KEY) or [], data.get(distributed.CPU_KEY))
 
     def _on_flushed(self, environment: Environment, msg: Any) -> None:
-        self.fleet.receive(msg.node_id, msg.data.get(distributed.REPORT_KEY) or [])
+        data = msg.data
+        self.fleet.receive(msg.node_id, data.get(distributed.REPORT_KEY) or [], data.get(distributed.CPU_KEY))
         self.flushed.add(msg.node_id)
 
     def watch(self, stopping: bool = False) -> None:

@@ -8,7 +8,7 @@ moment the request was handed to the socket.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.protocol.parsed import ParsedResponse
@@ -97,7 +97,8 @@ class RequestRecord:
         self.ok = p.error_kind is None
 
     def to_row(self) -> dict[str, Any]:
-        return asdict(self)
+        """The record as a plain dict (shallow: the gap list is shared, not copied)."""
+        return {name: getattr(self, name) for name in RECORD_FIELDS}
 
 
 RECORD_FIELDS: tuple[str, ...] = tuple(RequestRecord.__dataclass_fields__)

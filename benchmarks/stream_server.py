@@ -1,0 +1,93 @@
+"""A light OpenAI-compatible streaming server for load-generator benchmarks.
+
+Every chat or completions request gets ``CHUNKS`` content chunks ``GAP_S`` apart, a finish
+chunk, a usage chunk and ``[DONE]``, over raw asyncio streams (no web framework), so that the
+server costs little CPU next to the load generators measured against it. ``/v1/models`` lists
+one model. Run: ``python benchmarks/stream_server.py [PORT]``; it prints the port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+CHUNKS = 16
+GAP_S = 0.001
+MODEL = "bench-model"
+
+
+def _event(obj: object) -> bytes:
+    return b"data: " + json.dumps(obj, separators=(",", ":")).encode() + b"\n\n"
+
+
+def _chunk(data: bytes) -> bytes:
+    return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
+
+def _delta(text: str, finish: str | None = None) -> dict[str, object]:
+    return {
+        "id": "cmpl-bench",
+        "object": "chat.completion.chunk",
+        "model": MODEL,
+        "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}],
+    }
+
+
+TOKENS = [_chunk(_event(_delta(f" tok{i}"))) for i in range(CHUNKS)]
+TAIL = _chunk(
+    _event(_delta("", "length"))
+    + _event({"id": "cmpl-bench", "object": "chat.completion.chunk", "model": MODEL, "choices": [],
+              "usage": {"prompt_tokens": 8, "completion_tokens": CHUNKS, "total_tokens": CHUNKS + 8}})
+    + b"data: [DONE]\n\n"
+) + b"0\r\n\r\n"  # fmt: skip
+HEAD = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
+    b"Connection: keep-alive\r\n\r\n"
+)
+MODELS = json.dumps({"object": "list", "data": [{"id": MODEL, "object": "model"}]}).encode()
+
+
+async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            if length:
+                await reader.readexactly(length)
+            if head.startswith(b"GET"):
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                    + str(len(MODELS)).encode() + b"\r\n\r\n" + MODELS
+                )  # fmt: skip
+                continue
+            writer.write(HEAD)
+            for token in TOKENS:
+                writer.write(token)
+                await asyncio.sleep(GAP_S)
+            writer.write(TAIL)
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+
+
+async def main(port: int) -> None:
+    server = await asyncio.start_server(_serve, "127.0.0.1", port, backlog=1024)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 0))
