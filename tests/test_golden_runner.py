@@ -13,7 +13,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from harness.golden.accuracy import golden_section, wilson_interval
+from harness.analysis.stats import wilson_interval
+from harness.golden.accuracy import golden_section
 from harness.golden.dataset import GoldenSet, load_set, load_sets
 from harness.golden.output import section_for, write_golden_run
 from harness.golden.results import results_frame

@@ -8,6 +8,7 @@ numpy and pandas default). ``std`` is the population standard deviation (ddof=0)
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Any, Final
 
 import numpy as np
@@ -52,3 +53,18 @@ def describe(samples: np.ndarray, scale: float = 1.0, reorder: bool = False) -> 
     }
     ranks = np.percentile(values, list(PERCENTILES.values()), method=PERCENTILE_METHOD, overwrite_input=owned)
     return {**{key: as_float(rank * scale) for key, rank in zip(PERCENTILES, ranks, strict=True)}, **stats}
+
+
+DEFAULT_CONFIDENCE = 0.95
+
+
+def wilson_interval(
+    successes: float, n: float, confidence: float = DEFAULT_CONFIDENCE
+) -> tuple[float, float]:
+    """The Wilson score interval of a proportion ``successes / n`` (n > 0)."""
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)

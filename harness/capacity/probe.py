@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from harness.golden.accuracy import wilson_interval
+from harness.analysis.stats import wilson_interval
 
 
 @dataclass(frozen=True)

@@ -8,26 +8,12 @@ which is the plain Wilson interval when every weight is 1.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
-DEFAULT_CONFIDENCE = 0.95
-
-
-def wilson_interval(
-    successes: float, n: float, confidence: float = DEFAULT_CONFIDENCE
-) -> tuple[float, float]:
-    """The Wilson score interval of a proportion ``successes / n`` (n > 0)."""
-    z = float(norm.ppf(0.5 + confidence / 2))
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+from harness.analysis.stats import DEFAULT_CONFIDENCE, wilson_interval
 
 
 def accuracy_block(rows: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE) -> dict[str, Any]:
