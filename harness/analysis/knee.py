@@ -50,12 +50,12 @@ def diagnose(before: dict[str, Any], at: dict[str, Any]) -> str:
         queue = _pair(server_b, server_a, "queue_ms", "mean_ms")
         kv = server_a.get("kv_cache_usage_ratio", {}).get("max")
         if _grew(waiting, absolute=0.5) or _grew(queue, absolute=5.0, relative=1.0):
-            kv_text = f", KV cache up to {kv:.0%}" if kv is not None else ""
-            return (
-                "queueing for admission: requests wait for a batch slot or KV cache "
-                f"(waiting {_fmt(waiting[0])} → {_fmt(waiting[1])}, mean server queue wait "
-                f"{_fmt(queue[0])} → {_fmt(queue[1])} ms{kv_text})"
-            )
+            signs = [f"waiting {_fmt(waiting[0])} → {_fmt(waiting[1])}"]
+            if queue[1] is not None:
+                signs.append(f"mean server queue wait {_fmt(queue[0])} → {_fmt(queue[1])} ms")
+            if kv is not None:
+                signs.append(f"KV cache up to {kv:.0%}")
+            return f"queueing for admission: requests wait for a batch slot or KV cache ({', '.join(signs)})"
     if _grew(tpot, relative=0.15):
         return (
             "slower decode steps: bigger batches make every token slower "
