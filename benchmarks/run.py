@@ -16,6 +16,7 @@ BENCHMARKS = {
     "capacity-real-servers": HERE / "bench_real_servers_capacity.py",
     "drift": HERE / "bench_drift.py",
     "large-chunks": HERE / "bench_large_chunks.py",
+    "big-runs": HERE / "bench_big_runs.py",
     "exporter": HERE / "bench_exporter.py",
 }
 
