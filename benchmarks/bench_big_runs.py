@@ -128,7 +128,8 @@ def main(n: int) -> int:
          f"{streamed['peak_mb']:.0f}", "journal flushed every 1,000 records"),
         ("summary.json from records.parquet", f"{summarised['seconds']:.1f}", f"{summarised['peak_mb']:.0f}",
          f"{summarised['itl_count']:,} ITL samples"),
-        ("report.html", f"{reported['seconds']:.1f}", f"{reported['peak_mb']:.0f}", f"{reported['mb']:.1f} MB"),
+        ("report.html", f"{reported['seconds']:.1f}", f"{reported['peak_mb']:.0f}",
+         f"{reported['mb']:.1f} MB"),
         ("`slm-harness --help` / `version`", f"{help_s:.2f} / {version_s:.2f}", "", "median of 5"),
     ]  # fmt: skip
     print("| step | seconds | peak resident memory (MB) | note |")
