@@ -32,8 +32,9 @@ def test_ttft_and_itl_are_exact_at_low_load() -> None:
         truth = result.usage_chunk()["sim"]
         times = result.content_times()
         assert len(times) == 20
-        # Server side: the intended TTFT header and the measured write times.
-        assert abs(float(result.headers["x-sim-ttft-ms"]) - 80) < 1.0
+        # Server side: the intended TTFT header (which counts any wait for the event loop) and the
+        # measured write times.
+        assert abs(float(result.headers["x-sim-ttft-ms"]) - 80) < TOL_MS
         assert 80 <= truth["ttft_ms"] < 80 + TOL_MS
         assert 80 + 19 * 15 <= truth["e2e_ms"] < 80 + 19 * 15 + TOL_MS
         # Client side: what a client measures matches the configuration.

@@ -27,10 +27,12 @@ from tests.support.vllm_env import VLLM_ENV, ensure_tiny_model, ensure_vllm_venv
 pytestmark = [pytest.mark.vllm, pytest.mark.timeout(900)]
 
 
-def _vllm_processes(model: Path) -> list[psutil.Process]:
+def _vllm_processes(model: Path, port: int) -> list[psutil.Process]:
+    """The vLLM serving ``model`` on ``port`` (the session's shared vLLM serves it on another)."""
     found = []
     for p in psutil.process_iter(["cmdline"]):
-        if str(model) in " ".join(p.info["cmdline"] or []):
+        cmdline = p.info["cmdline"] or []
+        if str(model) in cmdline and "--port" in cmdline and str(port) in cmdline:
             found.append(p)
     return found
 
@@ -88,9 +90,7 @@ def test_launch_path_load_run_against_real_vllm(tmp_path: Path) -> None:
         assert summary["server"]["ttft_ms"]["count"] > 0
         assert (run_dir / "vllm-server.log").exists()
         # vLLM was stopped with the run.
-        assert not [
-            p for p in psutil.process_iter(["cmdline"]) if str(model) in " ".join(p.info["cmdline"] or [])
-        ]
+        assert _vllm_processes(model, port) == []
         # Every panel of the vLLM dashboard returns data from a real vLLM.
         failed = []
         for query in queries(vllm_board.DASHBOARD.uid):
@@ -103,7 +103,8 @@ def test_launch_path_load_run_against_real_vllm(tmp_path: Path) -> None:
 def test_killing_the_harness_mid_run_leaves_no_vllm_behind(tmp_path: Path) -> None:
     python, model = ensure_vllm_venv(), ensure_tiny_model()
     path = tmp_path / "vllm.yaml"
-    path.write_text(yaml.safe_dump(_scenario(python, model, prom.free_port(), 300)))
+    port = prom.free_port()
+    path.write_text(yaml.safe_dump(_scenario(python, model, port, 300)))
     out = tmp_path / "runs"
     harness = subprocess.Popen(
         [sys.executable, "-m", "harness.cli.main", "run", str(path), "--out", str(out), "--quiet"],
@@ -117,13 +118,13 @@ def test_killing_the_harness_mid_run_leaves_no_vllm_behind(tmp_path: Path) -> No
                 break
             assert harness.poll() is None, "the harness ended early"
             time.sleep(0.5)
-        servers = _vllm_processes(model)
+        servers = _vllm_processes(model, port)
         assert servers, "vLLM is not running"
         harness.kill()
         harness.wait()
         _gone, alive = psutil.wait_procs(servers, timeout=60)
         assert alive == []
-        assert _vllm_processes(model) == []
+        assert _vllm_processes(model, port) == []
     finally:
         if harness.poll() is None:
             harness.kill()

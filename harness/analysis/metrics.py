@@ -271,6 +271,7 @@ def dominant_token_source(rows: pd.DataFrame) -> str | None:
     carry a count; None when none does (e.g. every request failed)."""
     counted = rows[pd.to_numeric(rows["n_out"], errors="coerce").notna()]
     counts = counted["token_source"].dropna().value_counts()
+    counts = counts[counts > 0]  # a categorical column lists its unused categories too
     return str(counts.index[0]) if len(counts) else None
 
 
