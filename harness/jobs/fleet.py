@@ -12,13 +12,13 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
-import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from harness.launch import process
+from harness.launch.spec import free_port
 from harness.load.driver import MasterOptions
 
 # A local server or the simulator needs a core of its own.
@@ -41,12 +41,6 @@ def _loopback(base_url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
