@@ -13,8 +13,9 @@ from typing import Any
 
 from harness.config.publish import Publish
 from harness.config.slo import SLO
+from harness.publish.compare import comparison_samples
 from harness.publish.exporter import LiveExporter
-from harness.publish.push import push_metrics, run_grouping_key
+from harness.publish.push import add_samples, push_metrics, run_grouping_key
 from harness.publish.run_summary import build_summary_registry
 
 
@@ -38,6 +39,9 @@ def push_run_summary(publish: Publish, url_override: str | None, summary: Mappin
     if url is None:
         return None
     run_id = str(summary["run"]["run_id"])
-    return push_metrics(
-        url, publish.pushgateway.job, run_grouping_key(run_id), build_summary_registry(summary)
-    )
+    # A run over several targets: each target's block beside the run, and its comparison.
+    slices = {("", block["name"]): block for block in summary.get("targets", [])}
+    registry = build_summary_registry(summary, slices)
+    if "compare" in summary:
+        add_samples(registry, comparison_samples(str(summary["run"]["scenario"]), summary["compare"]))
+    return push_metrics(url, publish.pushgateway.job, run_grouping_key(run_id), registry)
