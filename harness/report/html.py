@@ -24,6 +24,7 @@ from harness.records.rundir import REPORT_FILE, SUMMARY_FILE
 from harness.records.store import read_records
 from harness.report.sections import (
     accuracy,
+    compare,
     distributions,
     errors,
     gpu,
@@ -41,6 +42,7 @@ Section = Callable[[Path, dict[str, Any], pd.DataFrame], str | None]
 SECTIONS: list[Section] = [
     header.render,
     key_numbers.render,
+    compare.render,
     slo.render,
     latency_time.render,
     distributions.render,
