@@ -7,9 +7,10 @@ The targets share one workload and one load profile; `compare:` says how request
 
 from __future__ import annotations
 
+import re
 from typing import Final, Literal
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, PositiveInt, field_validator, model_validator
 
 from harness.config._base import DataFile, StrictModel
 from harness.config.cost import Cost
@@ -24,12 +25,35 @@ FANOUT_ALL: Final = "all"
 SHARED_SETTINGS: tuple[str, ...] = ("api", "stream", "include_usage")
 
 
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
+
+
 class TargetEndpoint(Endpoint):
     """One named endpoint of a multi-target scenario."""
 
-    name: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    name: str  # the `target` label of its records and metrics
     cost: Cost | None = None  # prices of this target (cost per query is compared across targets)
     simulator: SimulatorOptions | None = None  # no base_url: an embedded simulator with these settings
+
+    @field_validator("name")
+    @classmethod
+    def _label_name(cls, value: str) -> str:
+        if not _NAME.fullmatch(value):
+            raise invalid(
+                f"{value!r} is not a usable target name",
+                "use up to 40 letters, digits, '_', '.' or '-' (it labels records and metrics)",
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_server(self) -> TargetEndpoint:
+        if self.base_url is not None and self.simulator is not None:
+            raise invalid(
+                "is set together with base_url",
+                "keep base_url for a running server, or simulator for an embedded one",
+                at="simulator",
+            )
+        return self
 
 
 class CompareConfig(StrictModel):
@@ -68,19 +92,14 @@ def check_targets(targets: list[TargetEndpoint], compare: CompareConfig) -> None
             raise invalid(
                 f"target name {name!r} is used twice", "give every target its own name", at="targets"
             )
-    for i, target in enumerate(targets):
-        if target.base_url is not None and target.simulator is not None:
-            raise invalid(
-                "sets both base_url and simulator",
-                "keep base_url for a running server, or simulator for an embedded one",
-                at=f"targets.{i}.simulator",
-            )
+    for target in targets[1:]:
         for key in SHARED_SETTINGS:
             if getattr(target, key) != getattr(targets[0], key):
                 raise invalid(
-                    f"{key} differs from the first target's ({getattr(targets[0], key)!r})",
+                    f"target {target.name!r} sets {key} {getattr(target, key)!r}, "
+                    f"the first target {getattr(targets[0], key)!r}",
                     f"ask every target the same way: use one {key} for all targets",
-                    at=f"targets.{i}.{key}",
+                    at="targets",
                 )
     if compare.primary is not None and compare.primary not in names:
         raise invalid(

@@ -20,8 +20,10 @@ from harness.load.targets import Route, TargetPlan
 
 
 def ordered(scenario: Scenario) -> list[TargetEndpoint]:
-    """The scenario's targets, reference (primary) first."""
+    """The scenario's targets, reference (primary) first; none for a single-endpoint scenario."""
     targets = list(scenario.targets or [])
+    if not targets:
+        return []
     first = primary_of(targets, scenario.compare)
     return sorted(targets, key=lambda t: t.name != first)
 
