@@ -99,3 +99,35 @@ def test_repetitions_resample_runs_and_widen_the_interval() -> None:
 def test_split_repeats_keeps_one_unit_without_repeat_indices() -> None:
     side = _side("a", np.full(10, 0.1))
     assert len(side.units) == 1
+
+
+def test_comparison_gauges_carry_the_target_and_its_reference() -> None:
+    from harness.publish import catalogue as c
+    from harness.publish.compare import comparison_samples
+    from harness.publish.push import registry_from_samples
+
+    comparison = {
+        "agreement": [
+            {"reference": "a", "other": "b", "pairs": 10, "exact": 0.5, "normalized": 0.6, "token_f1": 0.7},
+            {"reference": "a", "other": "c", "pairs": 0},
+        ],
+        "accuracy": [
+            {
+                "reference": "a",
+                "other": "b",
+                "difference_points": -20.0,
+                "reference_accuracy": 0.9,
+                "other_accuracy": 0.7,
+                "p_value": 0.01,
+            }
+        ],
+    }
+    registry = registry_from_samples(comparison_samples("ab", comparison))
+    labels = {"scenario": "ab", "target": "b", "reference": "a"}
+    assert registry.get_sample_value(c.ANSWER_AGREEMENT.name, {**labels, "measure": "normalized"}) == 0.6
+    assert registry.get_sample_value(c.ANSWER_PAIRS.name, labels) == 10
+    assert registry.get_sample_value(c.COMPARE_ACCURACY.name, labels) == 0.7
+    assert registry.get_sample_value(c.COMPARE_ACCURACY.name, {**labels, "target": "a"}) == 0.9
+    assert registry.get_sample_value(c.COMPARE_ACCURACY_P_VALUE.name, labels) == 0.01
+    # A target with no paired answers publishes nothing rather than zeros.
+    assert registry.get_sample_value(c.ANSWER_PAIRS.name, {**labels, "target": "c"}) is None

@@ -77,6 +77,14 @@ def item_correct(golden: pd.DataFrame) -> pd.Series:
     return per_item(golden)["correct"].astype(bool)
 
 
+def wilson_interval(correct: int, items: int, z: float = 1.96) -> list[float]:
+    """The 95 % Wilson score interval of an accuracy over ``items`` independent items."""
+    share = correct / items
+    centre = (share + z * z / (2 * items)) / (1 + z * z / items)
+    half = z * np.sqrt(share * (1 - share) / items + z * z / (4 * items * items)) / (1 + z * z / items)
+    return [float(centre - half), float(centre + half)]
+
+
 def compare_accuracy(reference: pd.Series, other: pd.Series) -> dict[str, Any]:
     """Paired accuracy of two sides' ``item_correct`` series."""
     joined = pd.concat({"ref": reference, "other": other}, axis=1, join="inner")

@@ -144,6 +144,20 @@ def _accuracy(result: dict[str, Any]) -> str:
     entries = [a for a in result["accuracy"] if a["difference_points"] is not None]
     if not entries:
         return ""
+    scored = [s for s in result["sides"] if s["accuracy"] is not None]
+    fig = go.Figure(
+        go.Bar(
+            x=[s["label"] for s in scored],
+            y=[s["accuracy"] for s in scored],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [s["accuracy_interval"][1] - s["accuracy"] for s in scored],
+                "arrayminus": [s["accuracy"] - s["accuracy_interval"][0] for s in scored],
+            },
+        )
+    )
+    fig.update_layout(title="Golden accuracy (95 % Wilson interval over items)", yaxis={"range": [0, 1]})
     rows = [
         (
             f"{a['other']} vs {a['reference']}",
@@ -170,6 +184,7 @@ def _accuracy(result: dict[str, Any]) -> str:
     return section(
         "golden",
         "Golden accuracy",
+        figure_html(fig, 300),
         table(head, rows, "numbers"),
         note(entries[0]["noise"] + "; " + entries[0]["test"] + "."),
     )

@@ -75,7 +75,10 @@ def render_markdown(result: dict[str, Any]) -> str:
             )
     resampled = sorted(n for n in noises if not n.startswith("none"))
     if resampled:
-        lines += ["", "95 % intervals resample " + ", ".join(resampled) + " (compare.json says which for each)."]
+        lines += [
+            "",
+            "95 % intervals resample " + ", ".join(resampled) + " (compare.json says which for each).",
+        ]
     if any(n.startswith("none") for n in noises):
         lines.append("Costs and energy have no interval: one value per run.")
     return "\n".join(lines) + "\n"

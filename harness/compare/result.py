@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from harness.compare.accuracy import compare_accuracy
+from harness.compare.accuracy import compare_accuracy, wilson_interval
 from harness.compare.agreement import agreement
 from harness.compare.effects import METRICS, effect, side_value
 from harness.compare.sides import Side, warnings_for
@@ -65,6 +65,9 @@ def _side(side: Side) -> dict[str, Any]:
         "requests": sum(int(u.summary["requests"]["total"]) for u in side.units),
         "accuracy": float(side.correct.mean()) if side.correct is not None and len(side.correct) else None,
         "golden_items": len(side.correct) if side.correct is not None else 0,
+        "accuracy_interval": wilson_interval(int(side.correct.sum()), len(side.correct))
+        if side.correct is not None and len(side.correct)
+        else None,
         "key": {metric.key: side_value(side, metric) for metric in METRICS},
         "stages": [
             {

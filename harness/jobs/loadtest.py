@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.config import Scenario, scenario_to_yaml
+from harness.config import ConfigError, Scenario, scenario_to_yaml
 from harness.jobs.endpoint import (
     Target,
     discover_model,
@@ -107,6 +107,13 @@ def run_loadtest(
     api_key = scenario.endpoint.api_key() if scenario.endpoint is not None else None
     if scenario.targets:
         target_keys(scenario)
+        if options.master is not None or planner is not None:
+            raise ConfigError(
+                None,
+                "targets",
+                "a run over several targets runs as one process and one load shape",
+                "drop --master / the sweep profile, or compare separate runs with slm-harness compare",
+            )
     run_dir = rundir.new_run_dir(options.out_dir, scenario.name)
     (run_dir / rundir.SCENARIO_FILE).write_text(scenario_to_yaml(scenario))
     detach_log = attach_run_log(run_dir)
