@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from harness.records.store import read_records
-from tests._load_helpers import ROOT, inline_workload, run_scenario, summary_of
+from tests._load_helpers import ROOT, cli, inline_workload, run_scenario, summary_of
 
 GOLDEN = ROOT / "golden" / "ticket_extraction.jsonl"
 FAST = {"ttft_ms": 100.0, "itl_ms": 20.0, "golden_accuracy": 0.95, "seed": 1}
@@ -166,3 +166,15 @@ def test_alternate_fan_out_sends_each_request_to_one_target(tmp_path: Path) -> N
     assert 0.3 < counts["a"] / counts.sum() < 0.7
     assert records["pair_id"].isna().all()
     assert records["intended_at"].is_unique
+
+
+def test_shadow_answers_drift_through_evidently(interleaved: Path, tmp_path: Path) -> None:
+    """The slow target answers "I am not sure." where the fast one gives the JSON: its answers'
+    length and structure drift against the reference's, reported the way a weekly drift is."""
+    proc = cli("compare", str(interleaved), "--drift", "--out", str(tmp_path), timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (drift,) = json.loads((tmp_path / "compare.json").read_text())["drift"]
+    assert (drift["reference"], drift["other"], drift["drifted"]) == ("fast", "slow", True)
+    assert any(feature.startswith("output") for feature in drift["drifted_features"])
+    report = json.loads((tmp_path / "drift-slow" / "drift.json").read_text())
+    assert report["current"]["label"] == "slow"
