@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from harness.compare.effects import METRICS
 from harness.compare.markdown import ratio_text
 from harness.report.format import number, percent
 from harness.report.fragments import note, section, table
@@ -100,8 +101,9 @@ def render(run_dir: Path, summary: dict[str, Any], records: pd.DataFrame) -> str
 
 def _effects(compare: dict[str, Any]) -> str:
     others = [t["name"] for t in compare["targets"][1:]]
+    labels = {metric.key: metric.label for metric in METRICS}
     rows = [
-        (key, *[ratio_text(per_target.get(name, {})) for name in others])
+        (labels.get(key, key), *[ratio_text(per_target.get(name, {})) for name in others])
         for key, per_target in compare["effects"].items()
     ]
     return table(("ratio to " + compare["reference"], *others), rows, "numbers")
