@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from harness.dashboards import gpu_cost, vllm
+from harness.dashboards import compare, gpu_cost, vllm
 from harness.dashboards.build import DASHBOARDS, PanelQuery, panel_queries
 from harness.dashboards.promql import RATE_WINDOW
 
@@ -29,6 +29,12 @@ NEEDS_GPU: frozenset[tuple[str, str]] = frozenset(
 NEEDS_VLLM: frozenset[tuple[str, str]] = frozenset(
     (vllm.DASHBOARD.uid, title)
     for title in ("Preemptions/s", "Prefix-cache hit ratio", "Prefill and decode time (p95)")
+)
+
+# Every panel of the comparison dashboard needs a run over several targets;
+# tests/test_compare_prometheus.py proves them with one.
+NEEDS_TARGETS: frozenset[tuple[str, str]] = frozenset(
+    (compare.DASHBOARD.uid, panel.title) for panel in compare.DASHBOARD.panels()
 )
 
 

@@ -35,3 +35,13 @@ def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     spec = replace(spec, args=[*spec.args, "--enable-log-requests"])
     with LaunchedServer(spec, tmp_path_factory.mktemp("vllm")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One real llama-server (built from source, the tiny model as GGUF) for the whole session."""
+    from harness.launch.server import LaunchedServer
+    from tests.support.llamacpp_env import llamacpp_spec
+
+    with LaunchedServer(llamacpp_spec(), tmp_path_factory.mktemp("llamacpp")) as server:
+        yield server

@@ -76,9 +76,10 @@ def test_the_docs_tables_list_the_whole_catalogue_and_the_series_budget() -> Non
     assert with_tables(document).count("| `slm_ttft_seconds` |") == 2
 
 
-def test_four_dashboards_with_unique_uids_ids_and_a_tidy_grid() -> None:
+def test_five_dashboards_with_unique_uids_ids_and_a_tidy_grid() -> None:
     boards = committed()
     assert {b["uid"] for b in boards.values()} == {
+        "slm-compare",
         "slm-load",
         "slm-gpu-cost",
         "slm-quality-drift",

@@ -4,7 +4,8 @@ query is evaluated through Prometheus' HTTP API.
 
 The simulator runs as its own server so that Prometheus scrapes its vLLM-named metrics too.
 Panels that only a GPU or a real vLLM can fill are listed in ``NEEDS_GPU`` / ``NEEDS_VLLM``; the
-vLLM ones are proven against a real vLLM in ``tests/test_vllm_loadrun.py``.
+vLLM ones are proven against a real vLLM in ``tests/test_vllm_loadrun.py``; the comparison
+dashboard (``NEEDS_TARGETS``) needs a run over several targets, ``tests/test_compare_prometheus.py``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import yaml
 from harness.dashboards.build import DASHBOARDS
 from harness.publish import catalogue as c
 from tests import support_prometheus as prom
-from tests._dashboards_fixtures import NEEDS_GPU, NEEDS_VLLM, expand, finite_points, queries
+from tests._dashboards_fixtures import NEEDS_GPU, NEEDS_TARGETS, NEEDS_VLLM, expand, finite_points, queries
 
 GOLDEN_SET = prom.REPO / "golden" / "support_intents.jsonl"
 
@@ -133,7 +134,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
 
 @pytest.mark.parametrize(
     "query",
-    queries(*(d.uid for d in DASHBOARDS.values()), skip=NEEDS_GPU | NEEDS_VLLM),
+    queries(*(d.uid for d in DASHBOARDS.values()), skip=NEEDS_GPU | NEEDS_VLLM | NEEDS_TARGETS),
     ids=lambda q: f"{q.dashboard}:{q.panel}:{q.ref}",
 )
 def test_panel_query_returns_data(run: Run, query: Any) -> None:

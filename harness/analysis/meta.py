@@ -49,6 +49,8 @@ class RunMeta:
     extra: dict[str, Any] = field(default_factory=dict)
     # Load stages, each summarised on its own (summary["stages"]).
     stages: list[StageWindow] = field(default_factory=list)
+    # Named targets of a run over several endpoints, each summarised on its own (summary["targets"]).
+    targets: list[str] = field(default_factory=list)
 
     @property
     def window_seconds(self) -> float:

@@ -17,6 +17,7 @@ from harness.analysis.health import assess
 from harness.analysis.meta import RunMeta
 from harness.analysis.stages import STAGE_BLOCKS, stage_frames
 from harness.analysis.stats import PERCENTILE_METHOD, as_float, describe
+from harness.analysis.targets import target_frames
 from harness.protocol.errors import ALL_KINDS
 from harness.records.record import PHASE_COOLDOWN, PHASE_WARMUP
 
@@ -57,6 +58,12 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
         {"name": stage.name, "target": dict(stage.target), **_blocks(summarize(rows, stage_meta))}
         for stage, rows, stage_meta in stage_frames(records, meta)
     ]
+    if meta.targets:
+        summary["targets"] = [
+            {"name": name, **_blocks(block), "stages": block["stages"]}
+            for name, rows, target_meta in target_frames(records, meta)
+            for block in (summarize(rows, target_meta),)
+        ]
     return summary
 
 

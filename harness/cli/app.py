@@ -7,7 +7,19 @@ import sys
 import typer
 
 from harness import __version__
-from harness.cli import baseline, capacity, dashboards, drift, gate, golden, init, loadtest, sim, telemetry
+from harness.cli import (
+    baseline,
+    capacity,
+    compare,
+    dashboards,
+    drift,
+    gate,
+    golden,
+    init,
+    loadtest,
+    sim,
+    telemetry,
+)
 from harness.cli.usage import usage_error
 from harness.config.errors import ConfigError
 from harness.launch.errors import LaunchError
@@ -29,6 +41,7 @@ app.command("worker")(loadtest.worker)
 app.command("locustfile")(loadtest.locustfile)
 app.add_typer(golden.app, name="golden")
 app.command("gate")(gate.gate)
+app.command("compare")(compare.compare)
 app.add_typer(baseline.app, name="baseline")
 app.add_typer(drift.app, name="drift")
 app.add_typer(dashboards.app, name="dashboards")

@@ -26,6 +26,7 @@ from harness.config.publish import Publish
 from harness.config.server import ServerConfig
 from harness.config.simulator import SimulatorOptions
 from harness.config.slo import SLO
+from harness.config.targets import CompareConfig, TargetEndpoint, check_targets
 from harness.config.telemetry import Telemetry
 from harness.config.validation import from_validation_error
 from harness.config.workload import WorkloadConfig
@@ -49,9 +50,13 @@ class Scenario(StrictModel):
     publish: Publish = Field(default_factory=Publish)
     golden: GoldenConfig | None = None
     server: ServerConfig | None = None
+    targets: list[TargetEndpoint] | None = None  # several named endpoints instead of one
+    compare: CompareConfig = Field(default_factory=CompareConfig)
 
     @model_validator(mode="after")
     def _one_target(self) -> Scenario:
+        if self.targets is not None:
+            return self._several_targets(self.targets)
         has_url = self.endpoint is not None and self.endpoint.base_url is not None
         if self.server is not None and has_url:
             raise invalid(
@@ -68,13 +73,27 @@ class Scenario(StrictModel):
             )
         return self
 
+    def _several_targets(self, targets: list[TargetEndpoint]) -> Scenario:
+        for section in ("endpoint", "server", "golden"):
+            if getattr(self, section) is not None:
+                fix = {
+                    "endpoint": "move its settings into each target",
+                    "server": "start the servers first and give each target its base_url",
+                    "golden": "list the golden sets under compare.golden: they score the load's own answers",
+                }[section]
+                raise invalid("is set together with targets", fix, at=section)
+        check_targets(targets, self.compare)
+        return self
+
     @property
     def uses_simulator(self) -> bool:
         """True when the run starts the embedded simulator as its target."""
-        return self.endpoint is None and self.server is None
+        return self.endpoint is None and self.server is None and not self.targets
 
     @property
     def api(self) -> Literal["chat", "completions"]:
+        if self.targets:
+            return self.targets[0].api
         return self.endpoint.api if self.endpoint is not None else "chat"
 
 
@@ -110,12 +129,12 @@ def scenario_to_yaml(scenario: Scenario) -> str:
     environment values and passwords inside URLs are redacted here.
     """
     data = scenario.model_dump(mode="json")
-    endpoint = data.get("endpoint")
-    if endpoint is not None:
-        endpoint["headers"] = {
-            k: REDACTED if k.lower() in _SECRET_HEADERS else v for k, v in endpoint["headers"].items()
-        }
-        endpoint["base_url"] = _redact_url(endpoint["base_url"])
+    for endpoint in [data.get("endpoint"), *(data.get("targets") or [])]:
+        if endpoint is not None:
+            endpoint["headers"] = {
+                k: REDACTED if k.lower() in _SECRET_HEADERS else v for k, v in endpoint["headers"].items()
+            }
+            endpoint["base_url"] = _redact_url(endpoint["base_url"])
     server = data.get("server")
     if server is not None:
         server["env"] = {k: REDACTED if _SECRET_ENV.search(k) else v for k, v in server["env"].items()}

@@ -47,6 +47,7 @@ class SimulatorOptions(StrictModel):
     golden_accuracy: Rate = _DEFAULTS["golden_accuracy"]
     golden_accuracy_by_tag: dict[str, Rate] = Field(default_factory=dict)
     drift_profile: str = _DEFAULTS["drift_profile"]
+    request_log: str = _DEFAULTS["request_log"]  # a file: one JSON line per request received
 
     @field_validator("drift_profile")
     @classmethod

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.dashboards import gpu_cost, load, quality, vllm
+from harness.dashboards import compare, gpu_cost, load, quality, vllm
 from harness.dashboards.grafana import Dashboard, render
 from harness.publish.reference import with_tables
 
@@ -18,6 +18,7 @@ DASHBOARDS: dict[str, Dashboard] = {
     "gpu-energy-cost.json": gpu_cost.DASHBOARD,
     "quality-drift.json": quality.DASHBOARD,
     "vllm-server.json": vllm.DASHBOARD,
+    "compare.json": compare.DASHBOARD,
 }
 
 

@@ -17,6 +17,7 @@ from harness.analysis.metrics import SUMMARY_COLUMNS
 from harness.analysis.summary import summarize
 from harness.config.scenario import Scenario
 from harness.jobs.plan import describe_profile, stages_of
+from harness.jobs.targets import target_names
 from harness.load.cpu import CpuMonitor
 from harness.load.driver import DriverResult
 from harness.records import rundir
@@ -88,7 +89,7 @@ def run_meta(run_id: str, scenario: Scenario, facts: RunFacts) -> RunMeta:
         scenario=scenario.name,
         model=facts.model,
         endpoint=facts.endpoint,
-        api=scenario.endpoint.api if scenario.endpoint is not None else "chat",
+        api=scenario.api,
         started_at=facts.run_start,
         ended_at=facts.ended_at,
         window_start=window_start,
@@ -102,6 +103,7 @@ def run_meta(run_id: str, scenario: Scenario, facts: RunFacts) -> RunMeta:
         workers=len(facts.fleet["workers"]) if facts.fleet else 1,
         max_error_rate=load.max_error_rate,
         extra={"stop_reason": facts.stop_reason, **facts.extra},
+        targets=target_names(scenario),
         stages=facts.stages
         or [
             StageWindow(

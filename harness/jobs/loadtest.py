@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.config.errors import ConfigError
 from harness.config.scenario import Scenario, scenario_to_yaml
 from harness.jobs.endpoint import (
     Target,
@@ -29,6 +30,7 @@ from harness.jobs.logs import attach_run_log
 from harness.jobs.plan import build_context, planner_for, users_at
 from harness.jobs.services import RunServices
 from harness.jobs.staged import StagePlanner, run_stages
+from harness.jobs.targets import as_single, compare_blocks, named_targets, plan_targets, target_keys
 from harness.load.context import LoadContext, current
 from harness.load.cpu import CpuMonitor
 from harness.load.driver import DriverResult, MasterOptions, run_load
@@ -85,6 +87,17 @@ def resolve_target(scenario: Scenario, api_key: str | None, run_dir: Path) -> It
     )
 
 
+@contextlib.contextmanager
+def resolve_targets(scenario: Scenario, api_key: str | None, run_dir: Path) -> Iterator[list[Target]]:
+    """Every target of the run, the reference first: the scenario's named targets, or its one."""
+    if scenario.targets:
+        with named_targets(scenario, target_keys(scenario)) as targets:
+            yield targets
+        return
+    with resolve_target(scenario, api_key, run_dir) as target:
+        yield [target]
+
+
 def run_loadtest(
     scenario: Scenario, options: LoadRunOptions, planner: StagePlanner | None = None
 ) -> LoadRunResult:
@@ -96,6 +109,15 @@ def run_loadtest(
         planner = planner_for(scenario)
     # Everything a user can get wrong is checked before anything starts.
     api_key = scenario.endpoint.api_key() if scenario.endpoint is not None else None
+    if scenario.targets:
+        target_keys(scenario)
+        if options.master is not None or planner is not None:
+            raise ConfigError(
+                None,
+                "targets",
+                "a run over several targets runs as one process and one load shape",
+                "drop --master / the sweep profile, or compare separate runs with slm-harness compare",
+            )
     run_dir = rundir.new_run_dir(options.out_dir, scenario.name)
     (run_dir / rundir.SCENARIO_FILE).write_text(scenario_to_yaml(scenario))
     detach_log = attach_run_log(run_dir)
@@ -106,20 +128,25 @@ def run_loadtest(
     facts = RunFacts(model="", endpoint="simulator", run_start=time.time(), ended_at=0.0)
     driver: DriverResult | None = None
     try:
-        with resolve_target(scenario, api_key, run_dir) as target:
+        with resolve_targets(scenario, api_key, run_dir) as targets:
+            target = targets[0]
             facts.endpoint = target.name
-            if not target.model:
-                ep = scenario.endpoint
-                target.model = discover_model(
-                    target.base_url,
-                    target.headers,
-                    ep.verify_tls if ep is not None else True,
-                    ep.timeouts.connect_s if ep is not None else 10.0,
-                )
-            facts.model = target.model
+            ep = as_single(scenario).endpoint
+            for each in targets:
+                if not each.model:
+                    each.model = discover_model(
+                        each.base_url,
+                        each.headers,
+                        ep.verify_tls if ep is not None else True,
+                        ep.timeouts.connect_s if ep is not None else 10.0,
+                    )
+            facts.model = target.model or ""
             services.start(target)
             sinks = [writer.append, stats, *services.sinks()]
-            ctx = build_context(scenario, target, sinks)
+            ctx = build_context(as_single(scenario), target, sinks)
+            if scenario.targets:
+                plan_targets(ctx, scenario, targets)
+                facts.blocks = compare_blocks(scenario, run_dir, ctx, targets)
             log.info(
                 "run %s: %s against %s (model %s)", run_dir.name, scenario.name, target.base_url, target.model
             )

@@ -31,6 +31,7 @@ from harness.load.http import (
     ProtocolError,
     Response,
 )
+from harness.load.targets import Route
 from harness.protocol import (
     ParsedResponse,
     PromptItem,
@@ -61,14 +62,14 @@ class _Stale(Exception):
     """The reused connection was closed by the server before it saw the request."""
 
 
-def request_headers(ctx: LoadContext) -> dict[str, str]:
+def request_headers(ctx: LoadContext, route: Route | None = None) -> dict[str, str]:
     headers = {
         "Content-Type": "application/json",
         "Accept": "text/event-stream" if ctx.stream else "application/json",
         # Compression would make the server buffer a stream: ask for it raw.
         "Accept-Encoding": "identity",
     }
-    headers.update(ctx.headers)
+    headers.update(ctx.headers if route is None else route.headers)
     return headers
 
 
@@ -91,12 +92,17 @@ def perform(
     ctx: LoadContext,
     item: PromptItem,
     intended_at: float | None = None,
+    route: Route | None = None,
+    pair_id: str | None = None,
 ) -> Outcome:
-    """Send one request, read the whole response, return its record (never raises for endpoint faults)."""
+    """Send one request, read the whole response, return its record (never raises for endpoint faults).
+
+    ``route`` sends it to one of several targets (its model and headers), as that target."""
     params = params_for(item, ctx.params)
-    path, body = build_request(ctx.api, ctx.model, item, params, ctx.stream, ctx.include_usage)  # type: ignore[arg-type]
+    model = ctx.model if route is None else route.model
+    path, body = build_request(ctx.api, model, item, params, ctx.stream, ctx.include_usage)  # type: ignore[arg-type]
     payload = json.dumps(body).encode()
-    data = pool.origin.request_head(path, request_headers(ctx), len(payload)) + payload
+    data = pool.origin.request_head(path, request_headers(ctx, route), len(payload)) + payload
     rec = RequestRecord(
         request_id=ctx.next_request_id(),
         scenario=ctx.scenario,
@@ -104,8 +110,9 @@ def perform(
         api=ctx.api,
         intended_at=intended_at,
         prompt_id=item.id,
-        target=ctx.target,
+        target=ctx.target if route is None else route.name,
         repeat=ctx.repeat,
+        pair_id=pair_id,
     )
     outcome = Outcome(rec)
     ctx.issued += 1

@@ -15,6 +15,7 @@ import gevent
 from gevent.pool import Group
 
 from harness.load.stages import Stage, stage_at
+from harness.load.targets import TargetPlan
 from harness.protocol import PromptItem, SamplingParams
 from harness.protocol.tokenizer import TokenCounter
 from harness.records.record import PHASE_COOLDOWN, PHASE_MEASURE, PHASE_WARMUP, RequestRecord
@@ -66,6 +67,8 @@ class LoadContext:
     stages: list[Stage] = field(default_factory=list)
     target: str | None = None
     repeat: int | None = None
+    # Several targets (A/B, shadow): how each request reaches them; None for one endpoint.
+    targets: TargetPlan | None = None
     # Open loop (rate profile): None means closed loop.
     rate_rps: float | None = None
     arrival: str = "constant"

@@ -19,6 +19,7 @@ from harness.load.client import perform
 from harness.load.context import LoadContext
 from harness.load.http import ConnectionPool, Origin
 from harness.load.schedule import arrivals
+from harness.load.targets import Route, TargetPools
 from harness.protocol import PromptItem
 from harness.protocol import errors as kinds
 from harness.records.record import RequestRecord
@@ -33,13 +34,19 @@ REQUEST_NAME = "generate"
 
 
 def send_with_retries(
-    pool: ConnectionPool, ctx: LoadContext, item: PromptItem, intended_at: float | None, events: Any
+    pool: ConnectionPool,
+    ctx: LoadContext,
+    item: PromptItem,
+    intended_at: float | None,
+    events: Any,
+    route: Route | None = None,
+    pair_id: str | None = None,
 ) -> RequestRecord:
-    """Send one prompt; retry retryable faults when the scenario allows it. Every attempt is
-    recorded; returns the last attempt's record."""
+    """Send one prompt (to ``route``, one of several targets); retry retryable faults when the
+    scenario allows it. Every attempt is recorded; returns the last attempt's record."""
     attempts = max(ctx.retries.max_attempts, 1)
     for attempt in range(1, attempts + 1):
-        outcome = perform(pool, ctx, item, intended_at if attempt == 1 else None)
+        outcome = perform(pool, ctx, item, intended_at if attempt == 1 else None, route, pair_id)
         rec = outcome.record
         ctx.emit(rec)
         _report_to_locust(events, rec)
@@ -77,6 +84,10 @@ class _HarnessUser(User):
         self.ctx = ctx
         origin = Origin.from_url(ctx.base_url, ctx.timeouts.connect_s, ctx.verify_tls)
         self.pool = ConnectionPool(origin, max_idle=self.pool_size(ctx))
+        plan = ctx.targets
+        self.targets = (
+            None if plan is None else TargetPools(ctx, plan, self.pool_size(ctx), send_with_retries)
+        )
 
     @staticmethod
     def pool_size(ctx: LoadContext) -> int:
@@ -84,6 +95,8 @@ class _HarnessUser(User):
 
     def on_stop(self) -> None:
         self.pool.close()
+        if self.targets is not None:
+            self.targets.close()
 
 
 class LLMUser(_HarnessUser):
@@ -105,7 +118,11 @@ class LLMUser(_HarnessUser):
         if not ctx.may_start_next():
             gevent.sleep(IDLE_POLL_S)
             return
-        rec = send_with_retries(self.pool, ctx, next(ctx.items), None, self.environment.events)
+        events = self.environment.events
+        if self.targets is None:
+            rec = send_with_retries(self.pool, ctx, next(ctx.items), None, events)
+        else:
+            rec = self.targets.send(next(ctx.items), events)
         if rec.error_kind in CONNECTION_FAILURES and ctx.retries.connect_backoff:
             cap = ctx.retries.connect_backoff_max_s
             self._backoff_s = min(max(2 * self._backoff_s, FIRST_CONNECT_BACKOFF_S), cap)
@@ -143,7 +160,10 @@ class ArrivalUser(_HarnessUser):
                 break
             while len(group) >= ctx.max_in_flight:
                 gevent.sleep(0.001)
-            group.spawn(send_with_retries, self.pool, ctx, next(ctx.items), intended, events)
+            if self.targets is None:
+                group.spawn(send_with_retries, self.pool, ctx, next(ctx.items), intended, events)
+            else:
+                self.targets.spawn(group, next(ctx.items), intended, events)
         group.join()
         while True:  # the schedule is done; idle until the run stops this user
             gevent.sleep(IDLE_POLL_S)

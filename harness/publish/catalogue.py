@@ -47,6 +47,7 @@ OUTCOME_OK, OUTCOME_ERROR = "ok", "error"
 NO_ERROR = "none"  # the ``kind`` of a successful request
 RESULT_CORRECT, RESULT_INCORRECT, RESULT_ERROR = "correct", "incorrect", "error"
 QUANTILES: tuple[str, ...] = ("0.5", "0.9", "0.95", "0.99")
+AGREEMENT_MEASURES: tuple[str, ...] = ("exact", "normalized", "token_f1")
 SLO_NAMES: tuple[str, ...] = ("ttft", "tpot", "e2e")
 CONCURRENCY_STATS: tuple[str, ...] = ("mean", "peak")
 LABEL_VALUES: dict[str, tuple[str, ...] | None] = {
@@ -65,6 +66,8 @@ LABEL_VALUES: dict[str, tuple[str, ...] | None] = {
     "result": (RESULT_CORRECT, RESULT_INCORRECT, RESULT_ERROR),
     "gate": None,  # a gate rule's name from the gate file
     "feature": None,  # a drift feature (column) name from the drift configuration
+    "reference": None,  # the target (or run) a comparison's other targets are measured against
+    "measure": AGREEMENT_MEASURES,
     # Only on slm_run_info: one series per run, replaced by the next run's exporter or push.
     "run_id": None,
     "version": None,
@@ -352,6 +355,32 @@ DRIFT_TIMESTAMP = _gauge(
     "slm_drift_timestamp_seconds", "seconds", "End of the drift report (epoch).", TARGET_LABELS
 )
 
+# --- comparisons (A/B and shadow targets) ----------------------------------------------------------
+COMPARE_LABELS: tuple[str, ...] = (SCENARIO, TARGET, "reference")
+ANSWER_AGREEMENT = _gauge(
+    "slm_answer_agreement_ratio",
+    "ratio",
+    "Share of paired prompts whose answers agree with the reference target's (measure: exact, "
+    "normalized; token_f1 is the mean token-level F1).",
+    (*COMPARE_LABELS, "measure"),
+)
+ANSWER_PAIRS = _gauge(
+    "slm_answer_pairs", "", "Prompts answered by both the target and the reference.", COMPARE_LABELS
+)
+COMPARE_ACCURACY = _gauge(
+    "slm_compare_golden_accuracy_ratio",
+    "ratio",
+    "Golden accuracy of a target on the items paired with the reference "
+    "(the reference's own has target = reference).",
+    COMPARE_LABELS,
+)
+COMPARE_ACCURACY_P_VALUE = _gauge(
+    "slm_compare_accuracy_p_value",
+    "",
+    "Exact McNemar p-value of the target's accuracy difference from the reference's.",
+    COMPARE_LABELS,
+)
+
 CATALOGUE: tuple[MetricSpec, ...] = tuple(_ALL)
 BY_NAME: dict[str, MetricSpec] = {spec.name: spec for spec in CATALOGUE}
 
@@ -360,6 +389,7 @@ JOB_LOAD = "slm_harness"
 JOB_GOLDEN = "slm_golden"
 JOB_GATE = "slm_gate"
 JOB_DRIFT = "slm_drift"
+JOB_COMPARE = "slm_compare"
 
 
 def counter(spec: MetricSpec, registry: CollectorRegistry) -> Counter:

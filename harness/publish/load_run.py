@@ -13,8 +13,9 @@ from typing import Any
 
 from harness.config.publish import Publish
 from harness.config.slo import SLO
+from harness.publish.compare import comparison_samples
 from harness.publish.exporter import LiveExporter
-from harness.publish.push import push_metrics, run_grouping_key
+from harness.publish.push import add_samples, push_metrics, run_grouping_key
 from harness.publish.run_summary import build_summary_registry
 
 
@@ -38,8 +39,11 @@ def push_run_summary(publish: Publish, url_override: str | None, summary: Mappin
     if url is None:
         return None
     run_id = str(summary["run"]["run_id"])
-    # Each stage of a multi-stage run is pushed as its own slice (stage label), the run as a whole too.
+    # Each stage of a multi-stage run, and each target of a run over several, is pushed as its
+    # own slice beside the run as a whole; a comparison of targets adds its gauges.
     slices = {(str(stage["name"]), ""): stage for stage in summary.get("stages") or []}
-    return push_metrics(
-        url, publish.pushgateway.job, run_grouping_key(run_id), build_summary_registry(summary, slices)
-    )
+    slices |= {("", str(block["name"])): block for block in summary.get("targets") or []}
+    registry = build_summary_registry(summary, slices)
+    if "compare" in summary:
+        add_samples(registry, comparison_samples(str(summary["run"]["scenario"]), summary["compare"]))
+    return push_metrics(url, publish.pushgateway.job, run_grouping_key(run_id), registry)

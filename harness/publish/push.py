@@ -54,6 +54,12 @@ Sample = tuple[str, dict[str, str], float]  # (catalogue metric name, labels, va
 def registry_from_samples(samples: list[Sample]) -> CollectorRegistry:
     """A fresh registry holding `samples`; counters are incremented by their value from zero."""
     registry = CollectorRegistry()
+    add_samples(registry, samples)
+    return registry
+
+
+def add_samples(registry: CollectorRegistry, samples: list[Sample]) -> None:
+    """Register `samples` in `registry` (metrics it already holds must not be among them)."""
     metrics: dict[str, Counter | Gauge] = {}
     for name, labels, value in samples:
         if name not in metrics:
@@ -64,4 +70,3 @@ def registry_from_samples(samples: list[Sample]) -> CollectorRegistry:
             child.inc(value)
         else:
             child.set(value)
-    return registry

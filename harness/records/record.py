@@ -61,6 +61,8 @@ class RequestRecord:
     stage: str | None = None  # the load stage it was sent in (steps, sweeps, capacity probes)
     target: str | None = None  # the named endpoint it was sent to (runs over several targets)
     repeat: int | None = None  # index of the repetition within `run --repeat`
+    # Shared by the copies of one request fanned out to several targets: answers pair by it.
+    pair_id: str | None = None
     # Sends that failed on a reused keep-alive connection the server had closed before seeing
     # them, and were sent again on a fresh connection (not endpoint errors).
     stale_retries: int = 0

@@ -52,6 +52,7 @@ SCHEMA = pa.schema(
         ("stage", pa.string()),
         ("target", pa.string()),
         ("repeat", pa.int64()),
+        ("pair_id", pa.string()),
         ("stale_retries", pa.int64()),
     ]
 )

@@ -53,3 +53,8 @@ def distribution(values: np.ndarray, name: str) -> tuple[go.Bar, go.Scatter]:
     bars = go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), name=name)
     curve = go.Scatter(x=quantiles[:-1], y=ECDF_RANKS / 100.0, mode="lines", name=name)
     return bars, curve
+
+
+def ecdf(values: np.ndarray, name: str) -> go.Scatter:
+    """The empirical CDF of ``values`` through evenly spaced quantiles (reorders ``values``)."""
+    return distribution(values, name)[1]

@@ -26,6 +26,7 @@ from harness.records.store import read_records
 from harness.report.errors import ReportError
 from harness.report.sections import (
     accuracy,
+    compare,
     distributions,
     errors,
     gpu,
@@ -46,6 +47,7 @@ REPORT_COLUMNS = [name for name in RECORD_FIELDS if name not in ("output_text", 
 SECTIONS: list[Section] = [
     header.render,
     key_numbers.render,
+    compare.render,
     slo.render,
     latency_time.render,
     distributions.render,

@@ -40,6 +40,7 @@ _HELP = {
     "midstream_error_rate": "probability of an error object sent mid-stream",
     "golden_accuracy": "probability of answering a golden item correctly",
     "drift_profile": "drift profile name (harness.sim.profiles)",
+    "request_log": "append a JSON line per generation request received to this file",
 }
 
 

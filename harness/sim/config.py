@@ -35,6 +35,11 @@ Golden and drift
   golden_accuracy [--golden-accuracy P]: probability of answering a golden item correctly.
   golden_accuracy_by_tag [--golden-accuracy-tag TAG=P, repeatable]: per-tag overrides.
   drift_profile [--drift-profile NAME]: a profile from ``harness.sim.profiles``.
+
+Record
+  request_log [--request-log FILE]: append one JSON line per generation request received
+      (``received_at`` epoch seconds, ``key``: the last user message or the prompt), so a
+      test can see exactly what a client sent and in which order; empty: no log.
 """
 
 from __future__ import annotations
@@ -97,6 +102,7 @@ class SimConfig:
     golden_accuracy: float = 1.0
     golden_accuracy_by_tag: dict[str, float] = field(default_factory=dict)
     drift_profile: str = "none"
+    request_log: str = ""
 
     def __post_init__(self) -> None:
         for name in _RATE_FIELDS:

@@ -24,7 +24,7 @@ from harness.sim import faults as fk
 from harness.sim.chunks import dumps, error_body
 from harness.sim.config import SimConfig, SimConfigError
 from harness.sim.generation import Backend, Generation, Identity, json_response, stream_response
-from harness.sim.golden import load_golden
+from harness.sim.golden import last_user_text, load_golden
 from harness.sim.metrics import SimMetrics
 from harness.sim.plan import CHAT, COMPLETIONS, Planner, RequestError
 from harness.sim.profiles import get_profile
@@ -57,6 +57,7 @@ class SimServer:
         self.planner = Planner(cfg, profile, load_golden(cfg.golden_files))
         self.backend = Backend(self.scheduler, self.clock, self.metrics, cfg.model, cfg.stall_ms / 1000.0)
         self._bearer = f"Bearer {cfg.api_key}".encode() if cfg.api_key else None
+        self._request_log = open(cfg.request_log, "a", encoding="utf-8") if cfg.request_log else None  # noqa: SIM115
         self._created = int(time.time())
 
     def app(self) -> web.Application:
@@ -89,6 +90,14 @@ class SimServer:
         }
         return web.json_response({"object": "list", "data": [model]}, dumps=dumps)
 
+    def _log_request(self, body: object) -> None:
+        if self._request_log is None or not isinstance(body, dict):
+            return
+        messages = body.get("messages")
+        key = last_user_text(messages) if isinstance(messages, list) else body.get("prompt")
+        self._request_log.write(json.dumps({"received_at": time.time(), "key": key}) + "\n")
+        self._request_log.flush()
+
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         return await self._generate(request, CHAT)
 
@@ -115,7 +124,9 @@ class SimServer:
             resp.headers["Retry-After"] = "1"
             return resp
         try:
-            plan = self.planner.plan(api, json.loads(await request.read()), self.rng)
+            body = json.loads(await request.read())
+            self._log_request(body)
+            plan = self.planner.plan(api, body, self.rng)
         except (json.JSONDecodeError, UnicodeDecodeError):
             return _error(400, "the request body is not valid JSON", "BadRequestError")
         except RequestError as exc:
