@@ -49,6 +49,8 @@ class RunMeta:
     extra: dict[str, Any] = field(default_factory=dict)
     # Load stages, each summarised on its own (summary["stages"]).
     stages: list[StageWindow] = field(default_factory=list)
+    # Multi-turn sessions: each turn index summarised on its own (summary["turns"]).
+    by_turn: bool = True
 
     @property
     def window_seconds(self) -> float:

@@ -28,6 +28,7 @@ STAGE_BLOCKS: tuple[str, ...] = (
     "errors",
     "concurrency",
     "health",
+    "prefix_cache",
 )
 
 

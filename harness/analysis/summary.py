@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis import metrics as m
+from harness.analysis.cache import prefix_cache
 from harness.analysis.health import assess
 from harness.analysis.meta import RunMeta
 from harness.analysis.stages import STAGE_BLOCKS, stage_frames
 from harness.analysis.stats import PERCENTILE_METHOD, as_float, describe
+from harness.analysis.turns import TURN_BLOCKS, turn_frames
 from harness.protocol.errors import ALL_KINDS
 from harness.records.record import PHASE_COOLDOWN, PHASE_WARMUP
 
@@ -40,6 +42,7 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
         "errors": _errors(rows),
         "goodput": _goodput(records, rows, meta),
         "tokens": _tokens(rows, ok),
+        "prefix_cache": prefix_cache(ok),
         "concurrency": {"mean": mean_concurrency, "peak": peak_concurrency},
         "percentile_method": PERCENTILE_METHOD,
     }
@@ -52,11 +55,15 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
         {"name": stage.name, "target": dict(stage.target), **_blocks(summarize(rows, stage_meta))}
         for stage, rows, stage_meta in stage_frames(records, meta)
     ]
+    summary["turns"] = [
+        {"turn": turn, **_blocks(summarize(rows, turn_meta), TURN_BLOCKS)}
+        for turn, rows, turn_meta in turn_frames(records, meta)
+    ]
     return summary
 
 
-def _blocks(summary: dict[str, Any]) -> dict[str, Any]:
-    return {key: summary[key] for key in STAGE_BLOCKS}
+def _blocks(summary: dict[str, Any], keys: tuple[str, ...] = STAGE_BLOCKS) -> dict[str, Any]:
+    return {key: summary[key] for key in keys}
 
 
 def _run(meta: RunMeta) -> dict[str, Any]:

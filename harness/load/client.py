@@ -91,8 +91,10 @@ def perform(
     ctx: LoadContext,
     item: PromptItem,
     intended_at: float | None = None,
+    session: tuple[str, int] | None = None,
 ) -> Outcome:
-    """Send one request, read the whole response, return its record (never raises for endpoint faults)."""
+    """Send one request, read the whole response, return its record (never raises for endpoint
+    faults); ``session`` is the (session id, turn) a multi-turn request belongs to."""
     params = params_for(item, ctx.params)
     path, body = build_request(ctx.api, ctx.model, item, params, ctx.stream, ctx.include_usage)  # type: ignore[arg-type]
     payload = json.dumps(body).encode()
@@ -107,6 +109,8 @@ def perform(
         target=ctx.target,
         repeat=ctx.repeat,
     )
+    if session is not None:
+        rec.session_id, rec.turn = session
     outcome = Outcome(rec)
     ctx.issued += 1
     ctx.in_flight += 1

@@ -18,6 +18,8 @@ from harness.load.stages import Stage, stage_at
 from harness.protocol import PromptItem, SamplingParams
 from harness.protocol.tokenizer import TokenCounter
 from harness.records.record import PHASE_COOLDOWN, PHASE_MEASURE, PHASE_WARMUP, RequestRecord
+from harness.workload.conversations import Conversation
+from harness.workload.workload import Replay
 
 RecordSink = Callable[[RequestRecord], None]
 
@@ -66,10 +68,14 @@ class LoadContext:
     stages: list[Stage] = field(default_factory=list)
     target: str | None = None
     repeat: int | None = None
-    # Open loop (rate profile): None means closed loop.
+    # Open loop (rate profile; a trace replay's mean rate): None means closed loop.
     rate_rps: float | None = None
     arrival: str = "constant"
     max_in_flight: int = 1000
+    # Trace replay (open loop): prompts with send times of their own instead of ``rate_rps``.
+    replay: Replay | None = None
+    # Multi-turn sessions (closed loop): each user runs these conversations one after another.
+    sessions: Iterator[Conversation] | None = None
     seed: int = 0
     # This process's share of a distributed run (index among workers, worker count).
     worker_index: int = 0
@@ -84,6 +90,7 @@ class LoadContext:
     # Greenlets of open-loop requests, so the driver can cancel what outlives the grace period.
     pending: Group = field(default_factory=Group)
     _ids: Iterator[int] = field(default_factory=itertools.count)
+    _session_ids: Iterator[int] = field(default_factory=itertools.count)
 
     def stage_of(self, at: float) -> str | None:
         return stage_at(self.stages, at - self.run_start) if self.stages else self.stage
@@ -103,6 +110,9 @@ class LoadContext:
 
     def next_request_id(self) -> str:
         return f"{self.worker}-{next(self._ids)}"
+
+    def next_session_id(self) -> str:
+        return f"{self.worker}-s{next(self._session_ids)}"
 
     def may_send(self) -> bool:
         """False once the run is stopping or max_requests have been issued."""

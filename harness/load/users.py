@@ -9,6 +9,7 @@ its ``request`` event, so its UI and CSVs stay useful.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import gevent
@@ -18,7 +19,8 @@ from harness.load import context
 from harness.load.client import perform
 from harness.load.context import LoadContext
 from harness.load.http import ConnectionPool, Origin
-from harness.load.schedule import arrivals
+from harness.load.schedule import arrivals, replayed
+from harness.load.sessions import Label, run_session
 from harness.protocol import PromptItem
 from harness.protocol import errors as kinds
 from harness.records.record import RequestRecord
@@ -33,13 +35,18 @@ REQUEST_NAME = "generate"
 
 
 def send_with_retries(
-    pool: ConnectionPool, ctx: LoadContext, item: PromptItem, intended_at: float | None, events: Any
+    pool: ConnectionPool,
+    ctx: LoadContext,
+    item: PromptItem,
+    intended_at: float | None,
+    events: Any,
+    session: Label | None = None,
 ) -> RequestRecord:
     """Send one prompt; retry retryable faults when the scenario allows it. Every attempt is
-    recorded; returns the last attempt's record."""
+    recorded (with the session and turn it belongs to, if any); returns the last attempt's record."""
     attempts = max(ctx.retries.max_attempts, 1)
     for attempt in range(1, attempts + 1):
-        outcome = perform(pool, ctx, item, intended_at if attempt == 1 else None)
+        outcome = perform(pool, ctx, item, intended_at if attempt == 1 else None, session)
         rec = outcome.record
         ctx.emit(rec)
         _report_to_locust(events, rec)
@@ -87,7 +94,8 @@ class _HarnessUser(User):
 
 
 class LLMUser(_HarnessUser):
-    """Closed loop: each user sends its next request when the previous one is done.
+    """Closed loop: each user sends its next request when the previous one is done (or, with
+    multi-turn conversations, runs its next session when the previous one is done).
 
     After a failed connection the user waits (doubling from 50 ms up to the configured cap)
     before trying again, so a dead endpoint is not hammered in a tight loop.
@@ -105,8 +113,17 @@ class LLMUser(_HarnessUser):
         if not ctx.may_start_next():
             gevent.sleep(IDLE_POLL_S)
             return
-        rec = send_with_retries(self.pool, ctx, next(ctx.items), None, self.environment.events)
-        if rec.error_kind in CONNECTION_FAILURES and ctx.retries.connect_backoff:
+        events = self.environment.events
+        rec: RequestRecord | None
+        if ctx.sessions is not None:
+            rec = run_session(
+                ctx,
+                next(ctx.sessions),
+                lambda item, label: send_with_retries(self.pool, ctx, item, None, events, label),
+            )
+        else:
+            rec = send_with_retries(self.pool, ctx, next(ctx.items), None, events)
+        if rec is not None and rec.error_kind in CONNECTION_FAILURES and ctx.retries.connect_backoff:
             cap = ctx.retries.connect_backoff_max_s
             self._backoff_s = min(max(2 * self._backoff_s, FIRST_CONNECT_BACKOFF_S), cap)
             gevent.sleep(self._backoff_s)
@@ -132,10 +149,8 @@ class ArrivalUser(_HarnessUser):
     def dispatch(self) -> None:
         ctx = self.ctx
         group = ctx.pending
-        end = ctx.run_start + ctx.duration_s
-        schedule = arrivals(ctx.run_start, end, ctx.rate_rps or 0.0, ctx.arrival, ctx.seed, ctx.share)
         events = self.environment.events
-        for intended in schedule:
+        for intended, item in _sends(ctx):
             delay = intended - time.time()
             if delay > 0:
                 gevent.sleep(delay)
@@ -143,8 +158,23 @@ class ArrivalUser(_HarnessUser):
                 break
             while len(group) >= ctx.max_in_flight:
                 gevent.sleep(0.001)
-            group.spawn(send_with_retries, self.pool, ctx, next(ctx.items), intended, events)
+            group.spawn(send_with_retries, self.pool, ctx, item, intended, events)
         group.join()
         while True:  # the schedule is done; idle until the run stops this user
             gevent.sleep(IDLE_POLL_S)
             self.wait()  # where Locust's graceful stop ends a user
+
+
+def _sends(ctx: LoadContext) -> Iterator[tuple[float, PromptItem]]:
+    """Intended send time and prompt of each open-loop request of this worker, before the run's
+    end: a trace's own times and prompts, or the rate's arrivals with the next prompts. A trace's
+    prompt is built here, before the dispatcher waits for its time."""
+    end = ctx.run_start + ctx.duration_s
+    if ctx.replay is not None:
+        for i, intended in replayed(ctx.run_start, ctx.replay.offsets_s, ctx.share):
+            if intended >= end:
+                return
+            yield intended, ctx.replay.item(i)
+        return
+    for intended in arrivals(ctx.run_start, end, ctx.rate_rps or 0.0, ctx.arrival, ctx.seed, ctx.share):
+        yield intended, next(ctx.items)

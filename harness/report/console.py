@@ -30,6 +30,8 @@ def render_summary(summary: dict[str, Any]) -> Group:
     parts: list[Any] = [title, _overview(summary), _latency(summary["latency"])]
     if summary.get("stages"):
         parts.append(_stages(summary["stages"]))
+    if summary.get("turns"):
+        parts.append(_turns(summary["turns"]))
     parts.extend(Text(f"! {warning}", style="yellow") for warning in summary["health"]["warnings"])
     return Group(*parts)
 
@@ -113,6 +115,26 @@ def _stages(stages: list[dict[str, Any]]) -> Table:
             number(latency["tpot_ms"]["p50"], 1),
             number(latency["e2e_ms"]["p99"], 1),
             percent(stage["errors"]["rate"]),
+        )
+    return table
+
+
+def _turns(turns: list[dict[str, Any]]) -> Table:
+    """One row per turn index of multi-turn sessions: prompt growth, TTFT, cache hits."""
+    table = Table(title="turns", title_justify="left")
+    for column in ("turn", "requests", "prompt tokens", "TTFT p50", "TTFT p99", "cache hit rate"):
+        table.add_column(column, justify="right")
+    for turn in turns:
+        requests, tokens, ttft = turn["requests"], turn["tokens"], turn["latency"]["ttft_ms"]
+        completed, prompt = requests["completed"], tokens["input_total"]
+        cache = turn["prefix_cache"]
+        table.add_row(
+            str(turn["turn"]),
+            number(requests["total"]),
+            number(prompt / completed if prompt is not None and completed else None, 1),
+            number(ttft["p50"], 1),
+            number(ttft["p99"], 1),
+            percent(cache["hit_rate"]) if cache.get("reported") else "—",
         )
     return table
 

@@ -34,6 +34,7 @@ from harness.report.sections import (
     slo,
     slowest,
     throughput,
+    turns,
 )
 
 Section = Callable[[Path, dict[str, Any], pd.DataFrame], str | None]
@@ -45,6 +46,7 @@ SECTIONS: list[Section] = [
     latency_time.render,
     distributions.render,
     throughput.render,
+    turns.render,
     server.render,
     gpu.render,
     errors.render,
