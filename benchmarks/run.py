@@ -15,6 +15,7 @@ BENCHMARKS = {
     "drift": HERE / "bench_drift.py",
     "large-chunks": HERE / "bench_large_chunks.py",
     "exporter": HERE / "bench_exporter.py",
+    "trace-replay": HERE / "bench_trace_replay.py",
 }
 
 

@@ -159,6 +159,7 @@ class ArrivalUser(_HarnessUser):
             while len(group) >= ctx.max_in_flight:
                 gevent.sleep(0.001)
             group.spawn(send_with_retries, self.pool, ctx, item, intended, events)
+            gevent.sleep(0)  # the request goes out before the next one is prepared
         group.join()
         while True:  # the schedule is done; idle until the run stops this user
             gevent.sleep(IDLE_POLL_S)
