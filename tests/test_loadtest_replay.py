@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from harness.load.schedule import replayed
 from harness.records.store import read_records
 from tests._load_helpers import cli, run_scenario, summary_of, write_scenario
 from tests.support.traces import write_mooncake_trace
@@ -43,9 +44,12 @@ def test_a_trace_is_replayed_at_its_timestamps_sped_up(tmp_path: Path) -> None:
     np.testing.assert_allclose(offsets, expected, atol=1e-6)
     assert records["ok"].all()
     assert list(records["n_out"]) == [r["output_length"] for r in rows]
-    # Generous bound for a loaded 2-core machine; the 5 ms p99 goal is measured in the benchmark.
+    # Generous bounds for a loaded 2-core machine (the 5 ms p99 goal is measured in the
+    # benchmark): another process holding both cores can stall this one for ~150 ms, delaying the
+    # few requests due then, which p90 tolerates and p99 would not.
     lag_ms = records["schedule_lag_s"].to_numpy() * 1000
-    assert np.percentile(lag_ms, 99) < 50.0
+    assert np.percentile(lag_ms, 50) < 5.0 and np.percentile(lag_ms, 90) < 25.0
+    assert (np.diff(records["sent_at"].to_numpy()) > -0.05).all()  # sent in the trace's order
     assert summary["latency"]["schedule_lag_ms"]["count"] == len(rows)
     assert summary["window"]["seconds"] == pytest.approx(expected[-1] + 0.001, abs=1e-6)
 
@@ -106,3 +110,11 @@ def test_a_request_beyond_the_models_context_is_one_line_and_exit_2(tmp_path: Pa
         "(start_s/end_s), or raise the limit"
     )
     assert "Traceback" not in proc.stderr
+
+
+def test_workers_split_a_trace_by_request_index_and_follow_share_changes() -> None:
+    offsets = tuple(0.1 * i for i in range(9))
+    assert [i for i, _ in replayed(100.0, offsets, lambda: (1, 3))] == [1, 4, 7]
+    assert [t for _, t in replayed(100.0, offsets, lambda: (1, 3))] == pytest.approx([100.1, 100.4, 100.7])
+    shares = iter([(0, 2)] * 4 + [(0, 1)] * 5)  # the other worker is lost after request 3
+    assert [i for i, _ in replayed(0.0, offsets, lambda: next(shares))] == [0, 2, 4, 5, 6, 7, 8]

@@ -109,29 +109,37 @@ def test_each_turn_is_the_previous_prompt_its_answer_and_the_new_message(
     scenario = load_scenario(write_scenario(tmp_path, spec))
     tokens = TokenCounter(tiny_model_dir() / "tokenizer.json")  # as the run drew its words
     conversations = {c.id: c for c in build_workload(scenario, tokens).conversations}
-    count = _template_counter()
+    count, section = _template_counter()
     checked = 0
     for _, rows in records.groupby("session_id"):
         rows = rows.sort_values("turn")
         conversation = conversations[rows["prompt_id"].iloc[0].rsplit("/", 1)[0]]
         messages = [{"role": "system", "content": conversation.system or ""}]
-        previous: int | None = None
+        previous: tuple[int, str] | None = None
         for turn, (n_in, answer) in enumerate(zip(rows["n_in"], rows["output_text"], strict=True), start=1):
-            messages.append({"role": "user", "content": conversation.turns[turn - 1].user})
+            user = conversation.turns[turn - 1].user
+            messages.append({"role": "user", "content": user})
             assert n_in == count(messages), (turn, n_in)
             if previous is not None:
+                # The template renders "<|assistant|>\n{answer}\n<|user|>\n{user}\n<|assistant|>\n"
+                # where turn k-1 ended with "<|assistant|>\n": turn k-1's prompt, the answer it got
+                # and the new message, each between role markers (one token each).
+                last_prompt, last_answer = previous
+                expected = last_prompt + section(f"\n{last_answer}\n") + 1 + section(f"\n{user}\n") + 1
+                assert n_in == expected, (turn, n_in, expected)
                 checked += 1
-                assert n_in > previous  # the earlier prompt is in it, with an answer of 12 tokens
             messages.append({"role": "assistant", "content": answer})
-            previous = n_in
+            previous = (n_in, answer)
     assert checked >= 4
     # The second turn finds the first turn's prompt in vLLM's prefix cache.
     turns = {t["turn"]: t for t in summary_of(run_dir)["turns"]}
     assert turns[1]["prefix_cache"]["reported"] and turns[2]["prefix_cache"]["hit_rate"] > 0
 
 
-def _template_counter() -> Any:
-    """Prompt tokens as vLLM counts a chat request: the model's chat template, then its tokenizer."""
+def _template_counter() -> tuple[Any, Any]:
+    """Prompt tokens as vLLM counts a chat request (the model's chat template, then its tokenizer),
+    and the tokens of a piece of text after a role marker (special tokens split the text, so each
+    piece between them is tokenized on its own)."""
     from tokenizers import Tokenizer
 
     model = tiny_model_dir()
@@ -144,4 +152,7 @@ def _template_counter() -> Any:
         text = template.render(messages=messages, add_generation_prompt=True)
         return len(tokenizer.encode(text, add_special_tokens=False).ids)
 
-    return count
+    def section(text: str) -> int:
+        return len(tokenizer.encode("<|user|>" + text, add_special_tokens=False).ids) - 1
+
+    return count, section

@@ -179,3 +179,17 @@ def test_an_empty_window_says_where_the_trace_ends(tmp_path: Path) -> None:
     profile = TraceProfile.model_validate({"type": "trace", "source": path, "start_s": 20})
     with pytest.raises(ConfigError, match=r"the trace spans 9 s"):
         replay_requests(profile)
+
+
+def test_a_bad_log_line_stops_the_replay_with_the_drift_readers_own_words(tmp_path: Path) -> None:
+    good = {"timestamp": 1_700_000_000, "request": {"prompt": "hi"}, "response": "hello"}
+    path = tmp_path / "logs.jsonl"
+    lines = [good, {**good, "status": 302}, {**good, "timestamp": 1_699_999_999}]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_trace(path, "openai-logs")
+    assert (caught.value.file, caught.value.field) == (f"{path}:2", "status")
+    path.write_text("".join(json.dumps(line) + "\n" for line in (good, lines[2])), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_trace(path, "openai-logs")
+    assert (caught.value.file, caught.value.field) == (f"{path}:2", "timestamp")

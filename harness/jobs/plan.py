@@ -116,7 +116,7 @@ def build_context(
         ctx.rate_rps = float(profile.rate_rps)
         ctx.arrival = profile.arrival
         ctx.max_in_flight = profile.max_in_flight
-    if workload.replay is not None and isinstance(profile, TraceProfile):
+    if isinstance(profile, TraceProfile) and workload.replay is not None:
         ctx.replay, ctx.max_in_flight = workload.replay, profile.max_in_flight
         ctx.rate_rps = len(workload.replay.offsets_s) / float(load.duration_s)
     if workload.conversations:

@@ -1,4 +1,5 @@
-"""Open-loop arrival schedules: when each request should be sent.
+"""Open-loop arrival schedules: when each request should be sent, drawn at a rate or replayed
+from a trace's own timestamps.
 
 Intended send times follow the schedule, never the responses: the next arrival is the
 previous *intended* time plus a gap, so a slow endpoint cannot thin out the load. With
