@@ -8,13 +8,16 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from rich.console import Console
 
 from harness.analysis.cache import hit_rate, prefix_cache
+from harness.analysis.meta import StageWindow
 from harness.analysis.summary import summarize
 from harness.protocol import StreamParser, parse_json_response
+from harness.report import render_summary
 from harness.telemetry import server_series as ss
 from harness.telemetry.server_metrics import parse_page
-from tests._analysis_fixtures import frame, meta, rec
+from tests._analysis_fixtures import WINDOW_START, frame, meta, rec
 from tests._telemetry_fixtures import FIXTURES
 
 VLLM_PAGE = (FIXTURES / "metrics" / "vllm.txt").read_text()
@@ -97,3 +100,21 @@ def test_turns_are_the_summary_of_each_turns_records_and_absent_without_sessions
         assert turn["requests"]["total"] == 3 and turn["tokens"]["input_total"] == 150 * k
         assert turn["latency"]["ttft_ms"]["p50"] == pytest.approx(50.0 * k)
     assert summarize(frame([rec(0)]), meta())["turns"] == []
+
+
+def test_the_console_and_every_stage_show_the_prefix_cache() -> None:
+    rows = [
+        rec(i, n_in=100, cached_tokens=60 if i % 2 else 0, ttft_s=0.02 if i % 2 else 0.05) for i in range(6)
+    ]
+    stage = StageWindow("only", WINDOW_START - 1.0, WINDOW_START + 10.0)
+    summary = summarize(frame([{**r, "stage": "only"} for r in rows]), meta(stages=[stage]))
+    assert summary["stages"][0]["prefix_cache"] == summary["prefix_cache"]
+    summary["server"] = {
+        "available": True,
+        "prefix_cache": {"queries": 600.0, "hits": 180.0, "hit_rate": 0.3},
+    }
+    console = Console(record=True, width=200, color_system=None)
+    console.print(render_summary(summary))
+    line = next(x for x in console.export_text().splitlines() if x.startswith("prefix cache"))
+    assert "30.0 % of prompt tokens hit (server counters)" in line
+    assert "3 of 6 responses hit, 30.0 % of their prompt tokens; TTFT p50 20.0 ms hit, 50.0 ms miss" in line

@@ -63,6 +63,9 @@ def _overview(summary: dict[str, Any]) -> Table:
         ),
         ("concurrency", f"mean {number(concurrency['mean'], 2)}, peak {number(concurrency['peak'])}"),
     ]
+    cache = _prefix_cache(summary)
+    if cache:
+        rows.append(("prefix cache", cache))
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="dim")
     table.add_column()
@@ -70,6 +73,23 @@ def _overview(summary: dict[str, Any]) -> Table:
         # Text, not str: values may contain square brackets that rich would read as markup.
         table.add_row(label, Text(value))
     return table
+
+
+def _prefix_cache(summary: dict[str, Any]) -> str:
+    """The prefix cache's hit rate as the server's counters and its responses said it ("" if neither did)."""
+    parts = []
+    counters = (summary.get("server") or {}).get("prefix_cache") or {}
+    if counters.get("hit_rate") is not None:
+        parts.append(f"{percent(counters['hit_rate'])} of prompt tokens hit (server counters)")
+    reported = summary.get("prefix_cache") or {}
+    if reported.get("reported"):
+        ttft = reported["ttft_ms"]
+        parts.append(
+            f"{reported['hit_requests']} of {reported['requests']} responses hit, "
+            f"{percent(reported['hit_rate'])} of their prompt tokens; TTFT p50 "
+            f"{number(ttft['hit']['p50'], 1)} ms hit, {number(ttft['miss']['p50'], 1)} ms miss"
+        )
+    return "; ".join(parts)
 
 
 def _latency(latency: dict[str, Any]) -> Table:
