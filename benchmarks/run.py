@@ -19,6 +19,7 @@ BENCHMARKS = {
     "big-runs": HERE / "bench_big_runs.py",
     "exporter": HERE / "bench_exporter.py",
     "shadow": HERE / "bench_shadow.py",
+    "trace-replay": HERE / "bench_trace_replay.py",
 }
 
 

@@ -20,19 +20,26 @@ from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 
+VLLM_FIXTURE_MAX_MODEL_LEN = 2048
+
 
 @pytest.fixture(scope="session")
 def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """One real vLLM (CPU build, tiny model) for the whole session, started on first use (~30 s).
 
-    It logs each request's start and abort, so tests can see what it did with their requests."""
+    It logs each request's start and abort, so tests can see what it did with their requests;
+    reports each response's prefix-cache hits in usage (``prompt_tokens_details``); and takes
+    prompts up to the tiny model's 2048 positions, long enough for prefill (and what the prefix
+    cache saves of it) to show in TTFT."""
     from dataclasses import replace
 
     from harness.launch.server import LaunchedServer
     from tests.support.vllm_env import vllm_spec
 
     spec = vllm_spec()
-    spec = replace(spec, args=[*spec.args, "--enable-log-requests"])
+    args = [*spec.args, "--enable-log-requests", "--enable-prompt-tokens-details"]
+    args[args.index("--max-model-len") + 1] = str(VLLM_FIXTURE_MAX_MODEL_LEN)
+    spec = replace(spec, args=args)
     with LaunchedServer(spec, tmp_path_factory.mktemp("vllm")) as server:
         yield server
 

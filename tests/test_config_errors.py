@@ -81,7 +81,7 @@ def test_bad_enum_lists_the_allowed_values(tmp_path: Path) -> None:
     assert error.fix == "use one of: chat, completions"
     error = error_for(tmp_path, BASE.replace("type: concurrency", "type: burst"))
     assert error.field == "load.profile"
-    assert error.fix == "use one of: concurrency, ramp, steps, spike, rate, sweep"
+    assert error.fix == "use one of: concurrency, ramp, steps, spike, rate, sweep, trace"
 
 
 def test_warmup_and_cooldown_must_leave_measured_time(tmp_path: Path) -> None:

@@ -44,9 +44,14 @@ def test_every_shipped_scenario_loads_and_builds_its_workload(path: Path) -> Non
     assert scenario.name == path.stem
     assert scenario.description
     workload = build_workload(scenario)
-    assert len(workload) >= 1
-    first = next(workload.items(0))
-    assert (first.prompt or first.messages) is not None
+    if workload.replay is not None:  # a trace: its own prompts at its own times
+        assert (workload.replay.item(0).prompt or "").strip()
+    elif workload.conversations:  # multi-turn sessions
+        assert next(workload.sessions(0)).turns[0].user.strip()
+    else:
+        assert len(workload) >= 1
+        first = next(workload.items(0))
+        assert (first.prompt or first.messages) is not None
     # What a run writes as scenario.yaml loads back to the same scenario.
     again = write_back(path.parent, scenario)
     assert again == scenario

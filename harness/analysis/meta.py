@@ -51,6 +51,8 @@ class RunMeta:
     stages: list[StageWindow] = field(default_factory=list)
     # Named targets of a run over several endpoints, each summarised on its own (summary["targets"]).
     targets: list[str] = field(default_factory=list)
+    # Multi-turn sessions: each turn index summarised on its own (summary["turns"]).
+    by_turn: bool = True
 
     @property
     def window_seconds(self) -> float:

@@ -44,6 +44,8 @@ SUMMARY_COLUMNS: list[str] = [
     "target",
     "repeat",
     "stale_retries",
+    "turn",
+    "cached_tokens",
 ]
 
 

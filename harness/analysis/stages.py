@@ -28,6 +28,7 @@ STAGE_BLOCKS: tuple[str, ...] = (
     "errors",
     "concurrency",
     "health",
+    "prefix_cache",
 )
 
 
@@ -43,5 +44,7 @@ def stage_frames(records: pd.DataFrame, meta: RunMeta) -> Iterator[tuple[StageWi
             m.floats(rows, "sent_at"),
         )
         phase = np.select([at < start, at >= end], [PHASE_WARMUP, PHASE_COOLDOWN], PHASE_MEASURE)
-        stage_meta = replace(meta, window_start=start, window_end=end, stages=[], extra={})
+        stage_meta = replace(
+            meta, window_start=start, window_end=end, stages=[], targets=[], by_turn=False, extra={}
+        )
         yield stage, rows.assign(phase=phase), stage_meta

@@ -13,11 +13,13 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis import metrics as m
+from harness.analysis.cache import prefix_cache
 from harness.analysis.health import assess
 from harness.analysis.meta import RunMeta
 from harness.analysis.stages import STAGE_BLOCKS, stage_frames
 from harness.analysis.stats import PERCENTILE_METHOD, as_float, describe
 from harness.analysis.targets import target_frames
+from harness.analysis.turns import TURN_BLOCKS, turn_frames
 from harness.protocol.errors import ALL_KINDS
 from harness.records.record import PHASE_COOLDOWN, PHASE_WARMUP
 
@@ -46,6 +48,7 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
         "errors": _errors(rows),
         "goodput": _goodput(scalars, rows, meta),
         "tokens": _tokens(rows, ok),
+        "prefix_cache": prefix_cache(ok),
         "concurrency": {"mean": mean_concurrency, "peak": peak_concurrency},
         "percentile_method": PERCENTILE_METHOD,
     }
@@ -64,6 +67,10 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
             for name, rows, target_meta in target_frames(records, meta)
             for block in (summarize(rows, target_meta),)
         ]
+    summary["turns"] = [
+        {"turn": turn, **_blocks(summarize(rows, turn_meta), TURN_BLOCKS)}
+        for turn, rows, turn_meta in turn_frames(records, meta)
+    ]
     return summary
 
 
@@ -73,8 +80,8 @@ def _where(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     return frame if mask.all() else frame[mask]
 
 
-def _blocks(summary: dict[str, Any]) -> dict[str, Any]:
-    return {key: summary[key] for key in STAGE_BLOCKS}
+def _blocks(summary: dict[str, Any], keys: tuple[str, ...] = STAGE_BLOCKS) -> dict[str, Any]:
+    return {key: summary[key] for key in keys}
 
 
 def _run(meta: RunMeta) -> dict[str, Any]:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationInfo,
+    model_validator,
+)
 
-from harness.config._base import StrictModel
+from harness.config._base import DataFile, StrictModel
 from harness.config.errors import invalid
 
 
@@ -95,10 +103,53 @@ class SweepProfile(StrictModel):
         return (self.rates + 2) * self.stage_s
 
 
+class TraceProfile(StrictModel):
+    """Open loop on a recorded schedule: each request of the trace is sent at its timestamp
+    (counted from the trace's first request, divided by ``speedup``) with a prompt synthesised to
+    its recorded input length and ``max_tokens`` set to its output length. Requests that share
+    ``hash_ids`` blocks (Mooncake) share those prompt blocks. The run lasts as long as the
+    (sped-up) trace window unless ``load.duration_s`` says otherwise.
+
+    ``format``: ``mooncake`` (JSONL: ``timestamp`` ms, ``input_length``, ``output_length``,
+    ``hash_ids``), ``records`` (an earlier run's ``records.parquet``: its send times and token
+    counts) or ``openai-logs`` (the request logs ``slm-harness drift`` reads, docs/drift.md)."""
+
+    type: Literal["trace"]
+    source: DataFile
+    format: Literal["mooncake", "records", "openai-logs"] = "mooncake"
+    speedup: PositiveFloat = 1.0
+    # Replay only the requests in [start_s, end_s) seconds of the trace (its first request at 0).
+    start_s: NonNegativeFloat = 0.0
+    end_s: PositiveFloat | None = None
+    block_tokens: PositiveInt = 512  # tokens per hash_ids block (Mooncake traces use 512)
+    # A request's input + output beyond this is an error; default: the model's max_model_len.
+    max_context_tokens: PositiveInt | None = None
+    max_in_flight: PositiveInt = 1000
+
+    @model_validator(mode="after")
+    def _window_ordered(self) -> TraceProfile:
+        if self.end_s is not None and self.end_s <= self.start_s:
+            raise invalid(
+                f"end_s ({self.end_s:g}) is not after start_s ({self.start_s:g})",
+                "make end_s greater than start_s, or leave it out to replay to the trace's end",
+                at="end_s",
+            )
+        return self
+
+
 Profile = Annotated[
-    ConcurrencyProfile | RampProfile | StepsProfile | SpikeProfile | RateProfile | SweepProfile,
+    ConcurrencyProfile
+    | RampProfile
+    | StepsProfile
+    | SpikeProfile
+    | RateProfile
+    | SweepProfile
+    | TraceProfile,
     Field(discriminator="type"),
 ]
+
+# Profiles whose users each hold one multi-turn session at a time (conversations need one).
+CLOSED_LOOP = (ConcurrencyProfile, RampProfile, StepsProfile, SpikeProfile)
 
 
 class LoadConfig(StrictModel):
@@ -118,9 +169,12 @@ class LoadConfig(StrictModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _duration_from_steps(cls, data: Any) -> Any:
+    def _duration_from_steps(cls, data: Any, info: ValidationInfo) -> Any:
         if isinstance(data, dict) and "duration_s" not in data:
             profile = data.get("profile")
+            if isinstance(profile, dict) and profile.get("type") == "trace":
+                duration = _trace_duration(profile, info)
+                return data if duration is None else {**data, "duration_s": duration}
             if isinstance(profile, dict) and profile.get("type") == "steps":
                 steps = profile.get("steps")
                 durations = [s.get("duration_s") for s in steps] if isinstance(steps, list) else []
@@ -167,3 +221,15 @@ class LoadConfig(StrictModel):
                 at="profile.spike_at_s",
             )
         return self
+
+
+def _trace_duration(profile: dict[str, Any], info: ValidationInfo) -> float | None:
+    """How long a trace replay lasts: its window, sped up. Reading the trace here checks it before
+    anything starts (a bad line is a one-line ``ConfigError`` naming file:line)."""
+    try:
+        trace = TraceProfile.model_validate(profile, context=info.context)
+    except ValueError:
+        return None  # the profile's own error is reported where it is checked
+    from harness.workload.trace import replay_seconds  # the workload layer reads trace files
+
+    return replay_seconds(trace)

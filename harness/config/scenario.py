@@ -20,7 +20,7 @@ from harness.config.cost import Cost
 from harness.config.endpoint import SOURCE_FILE, Endpoint
 from harness.config.errors import invalid
 from harness.config.golden import GoldenConfig
-from harness.config.load import LoadConfig
+from harness.config.load import CLOSED_LOOP, LoadConfig, TraceProfile
 from harness.config.overrides import Overrides
 from harness.config.publish import Publish
 from harness.config.server import ServerConfig
@@ -29,7 +29,7 @@ from harness.config.slo import SLO
 from harness.config.targets import CompareConfig, TargetEndpoint, check_targets
 from harness.config.telemetry import Telemetry
 from harness.config.validation import from_validation_error
-from harness.config.workload import WorkloadConfig
+from harness.config.workload import ConversationsSource, WorkloadConfig
 from harness.config.yaml_io import apply_overrides, read_yaml
 
 REDACTED = "***"
@@ -83,6 +83,30 @@ class Scenario(StrictModel):
                 }[section]
                 raise invalid("is set together with targets", fix, at=section)
         check_targets(targets, self.compare)
+        return self
+
+    @model_validator(mode="after")
+    def _source_fits_profile(self) -> Scenario:
+        profile, source = self.load.profile, self.workload.source
+        if isinstance(profile, TraceProfile):
+            if source is not None:
+                raise invalid(
+                    "is set, but the trace profile supplies the prompts",
+                    "remove workload.source (keep max_tokens, ignore_eos, seed…)",
+                    at="workload.source",
+                )
+        elif source is None:
+            raise invalid(
+                "is missing",
+                "give workload.source (synthetic, inline, jsonl, sharegpt or conversations)",
+                at="workload.source",
+            )
+        if isinstance(source, ConversationsSource) and not isinstance(profile, CLOSED_LOOP):
+            raise invalid(
+                f"conversations run as sessions held by users, which a {profile.type} profile has none of",
+                "use a concurrency, ramp, steps or spike profile (users = concurrent sessions)",
+                at="load.profile.type",
+            )
         return self
 
     @property

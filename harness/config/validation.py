@@ -63,12 +63,12 @@ def _walk(model: type[BaseModel], loc: tuple[int | str, ...]) -> _Path:
     leaf = ""
     for element in loc:
         current = _strip_annotated(current)
+        if _is_optional(current):
+            current = _strip_annotated(_non_none(current))
         member = _union_member(current, element)
         if member is not None:
             current = member
             continue
-        if _is_optional(current):
-            current = _strip_annotated(_non_none(current))
         if isinstance(current, type) and issubclass(current, BaseModel):
             parent, leaf = current, str(element)
             info = _field(current, str(element))

@@ -73,7 +73,7 @@ def read_logs(files: Iterable[Path]) -> tuple[pd.DataFrame, LogQuality]:
 def _read_file(path: Path, rows: list[tuple[Any, ...]]) -> LogQuality:
     quality = LogQuality()
     try:
-        for number, text in _lines(path):
+        for number, text in read_lines(path):
             if not text.strip():
                 continue
             quality.lines += 1
@@ -90,7 +90,8 @@ def _read_file(path: Path, rows: list[tuple[Any, ...]]) -> LogQuality:
     return quality
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def read_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a log file, gzipped or not."""
     if path.name.endswith(".gz"):
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             yield from enumerate(handle, start=1)

@@ -70,6 +70,23 @@ def discover_model(base_url: str, headers: dict[str, str], verify: bool, timeout
         ) from None
 
 
+def max_model_len(
+    base_url: str, model: str, headers: dict[str, str], verify: bool, timeout_s: float
+) -> int | None:
+    """The context length the endpoint lists for ``model`` on /v1/models (``max_model_len``, as
+    vLLM and the simulator say it); None when it says none or cannot be asked."""
+    try:
+        resp = httpx.get(join_url(base_url, "/v1/models"), headers=headers, verify=verify, timeout=timeout_s)
+        entries = resp.json()["data"]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        return None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and entry.get("id") == model:
+            value = entry.get("max_model_len")
+            return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+    return None
+
+
 @contextlib.contextmanager
 def embedded_simulator(options: dict[str, object]) -> Iterator[Target]:
     """Start the built-in simulator in its own process for the duration of a run."""

@@ -17,9 +17,10 @@ from harness.config.load import (
     SpikeProfile,
     StepsProfile,
     SweepProfile,
+    TraceProfile,
 )
 from harness.config.scenario import Scenario
-from harness.jobs.endpoint import Target
+from harness.jobs.endpoint import Target, max_model_len
 
 if TYPE_CHECKING:
     from harness.jobs.staged import StagePlanner
@@ -81,9 +82,10 @@ def build_context(
 ) -> LoadContext:
     """The load context of one process; workers of a distributed run use their own ``seed_offset``."""
     ep = scenario.endpoint
-    workload = build_workload(scenario)
     load = scenario.load
     profile = load.profile
+    tokens = TokenCounter(ep.tokenizer) if ep is not None and ep.tokenizer is not None else None
+    workload = build_workload(scenario, tokens, _context_limit(scenario, target))
     ctx = LoadContext(
         scenario=scenario.name,
         base_url=target.base_url,
@@ -104,7 +106,7 @@ def build_context(
     )
     if ep is not None:
         ctx.include_usage = ep.include_usage
-        ctx.tokens = TokenCounter(ep.tokenizer) if ep.tokenizer is not None else None
+        ctx.tokens = tokens
         ctx.timeouts = Timeouts(ep.timeouts.connect_s, ep.timeouts.first_token_s, ep.timeouts.total_s)
         r = ep.retries
         ctx.retries = Retries(
@@ -114,7 +116,22 @@ def build_context(
         ctx.rate_rps = float(profile.rate_rps)
         ctx.arrival = profile.arrival
         ctx.max_in_flight = profile.max_in_flight
+    if isinstance(profile, TraceProfile) and workload.replay is not None:
+        ctx.replay, ctx.max_in_flight = workload.replay, profile.max_in_flight
+        ctx.rate_rps = len(workload.replay.offsets_s) / float(load.duration_s)
+    if workload.conversations:
+        ctx.sessions = workload.sessions(scenario.workload.seed + seed_offset)
     return ctx
+
+
+def _context_limit(scenario: Scenario, target: Target) -> int | None:
+    """The model's context length, asked of the endpoint only for a trace without a limit of its own."""
+    profile = scenario.load.profile
+    if not isinstance(profile, TraceProfile) or profile.max_context_tokens is not None or not target.model:
+        return None
+    ep = scenario.endpoint
+    verify, timeout = (ep.verify_tls, ep.timeouts.connect_s) if ep is not None else (True, 10.0)
+    return max_model_len(target.base_url, target.model, target.headers, verify, timeout)
 
 
 def planner_for(scenario: Scenario) -> StagePlanner | None:

@@ -94,10 +94,11 @@ def perform(
     intended_at: float | None = None,
     route: Route | None = None,
     pair_id: str | None = None,
+    session: tuple[str, int] | None = None,
 ) -> Outcome:
-    """Send one request, read the whole response, return its record (never raises for endpoint faults).
-
-    ``route`` sends it to one of several targets (its model and headers), as that target."""
+    """Send one request, read the whole response, return its record (never raises for endpoint
+    faults). ``route`` sends it to one of several targets (its model and headers), as that target;
+    ``session`` is the (session id, turn) a multi-turn request belongs to."""
     params = params_for(item, ctx.params)
     model = ctx.model if route is None else route.model
     path, body = build_request(ctx.api, model, item, params, ctx.stream, ctx.include_usage)  # type: ignore[arg-type]
@@ -114,6 +115,8 @@ def perform(
         repeat=ctx.repeat,
         pair_id=pair_id,
     )
+    if session is not None:
+        rec.session_id, rec.turn = session
     outcome = Outcome(rec)
     ctx.issued += 1
     ctx.in_flight += 1

@@ -19,6 +19,8 @@ from harness.load.targets import TargetPlan
 from harness.protocol import PromptItem, SamplingParams
 from harness.protocol.tokenizer import TokenCounter
 from harness.records.record import PHASE_COOLDOWN, PHASE_MEASURE, PHASE_WARMUP, RequestRecord
+from harness.workload.conversations import Conversation
+from harness.workload.workload import Replay
 
 RecordSink = Callable[[RequestRecord], None]
 
@@ -69,10 +71,14 @@ class LoadContext:
     repeat: int | None = None
     # Several targets (A/B, shadow): how each request reaches them; None for one endpoint.
     targets: TargetPlan | None = None
-    # Open loop (rate profile): None means closed loop.
+    # Open loop (rate profile; a trace replay's mean rate): None means closed loop.
     rate_rps: float | None = None
     arrival: str = "constant"
     max_in_flight: int = 1000
+    # Trace replay (open loop): prompts with send times of their own instead of ``rate_rps``.
+    replay: Replay | None = None
+    # Multi-turn sessions (closed loop): each user runs these conversations one after another.
+    sessions: Iterator[Conversation] | None = None
     seed: int = 0
     # This process's share of a distributed run (index among workers, worker count).
     worker_index: int = 0
@@ -87,6 +93,7 @@ class LoadContext:
     # Greenlets of open-loop requests, so the driver can cancel what outlives the grace period.
     pending: Group = field(default_factory=Group)
     _ids: Iterator[int] = field(default_factory=itertools.count)
+    _session_ids: Iterator[int] = field(default_factory=itertools.count)
 
     def stage_of(self, at: float) -> str | None:
         return stage_at(self.stages, at - self.run_start) if self.stages else self.stage
@@ -106,6 +113,9 @@ class LoadContext:
 
     def next_request_id(self) -> str:
         return f"{self.worker}-{next(self._ids)}"
+
+    def next_session_id(self) -> str:
+        return f"{self.worker}-s{next(self._session_ids)}"
 
     def may_send(self) -> bool:
         """False once the run is stopping or max_requests have been issued."""

@@ -1,4 +1,5 @@
-"""Open-loop arrival schedules: when each request should be sent.
+"""Open-loop arrival schedules: when each request should be sent, drawn at a rate or replayed
+from a trace's own timestamps.
 
 Intended send times follow the schedule, never the responses: the next arrival is the
 previous *intended* time plus a gap, so a slow endpoint cannot thin out the load. With
@@ -38,3 +39,15 @@ def arrivals(
         _, count = share()
         mean_gap = max(count, 1) / rate_rps
         t += mean_gap if arrival == "constant" else rng.exponential(mean_gap)
+
+
+def replayed(
+    start: float, offsets_s: tuple[float, ...], share: Callable[[], tuple[int, int]] = lambda: (0, 1)
+) -> Iterator[tuple[int, float]]:
+    """(index, intended send time) of a recorded schedule (a trace) for this worker: request ``i``
+    at ``start + offsets_s[i]``; worker ``w`` of ``n`` sends the requests with ``i % n == w``,
+    the share re-read at every request as for rates."""
+    for i, offset in enumerate(offsets_s):
+        index, count = share()
+        if i % max(count, 1) == index:
+            yield i, start + offset

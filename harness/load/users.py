@@ -9,6 +9,7 @@ its ``request`` event, so its UI and CSVs stay useful.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import gevent
@@ -18,7 +19,8 @@ from harness.load import context
 from harness.load.client import perform
 from harness.load.context import LoadContext
 from harness.load.http import ConnectionPool, Origin
-from harness.load.schedule import arrivals
+from harness.load.schedule import arrivals, replayed
+from harness.load.sessions import Label, run_session
 from harness.load.targets import Route, TargetPools
 from harness.protocol import PromptItem
 from harness.protocol import errors as kinds
@@ -41,12 +43,14 @@ def send_with_retries(
     events: Any,
     route: Route | None = None,
     pair_id: str | None = None,
+    session: Label | None = None,
 ) -> RequestRecord:
     """Send one prompt (to ``route``, one of several targets); retry retryable faults when the
-    scenario allows it. Every attempt is recorded; returns the last attempt's record."""
+    scenario allows it. Every attempt is recorded (with the session and turn it belongs to, if
+    any); returns the last attempt's record."""
     attempts = max(ctx.retries.max_attempts, 1)
     for attempt in range(1, attempts + 1):
-        outcome = perform(pool, ctx, item, intended_at if attempt == 1 else None, route, pair_id)
+        outcome = perform(pool, ctx, item, intended_at if attempt == 1 else None, route, pair_id, session)
         rec = outcome.record
         ctx.emit(rec)
         _report_to_locust(events, rec)
@@ -100,7 +104,8 @@ class _HarnessUser(User):
 
 
 class LLMUser(_HarnessUser):
-    """Closed loop: each user sends its next request when the previous one is done.
+    """Closed loop: each user sends its next request when the previous one is done (or, with
+    multi-turn conversations, runs its next session when the previous one is done).
 
     After a failed connection the user waits (doubling from 50 ms up to the configured cap)
     before trying again, so a dead endpoint is not hammered in a tight loop.
@@ -119,11 +124,18 @@ class LLMUser(_HarnessUser):
             gevent.sleep(IDLE_POLL_S)
             return
         events = self.environment.events
-        if self.targets is None:
+        rec: RequestRecord | None
+        if ctx.sessions is not None:
+            rec = run_session(
+                ctx,
+                next(ctx.sessions),
+                lambda item, label: send_with_retries(self.pool, ctx, item, None, events, session=label),
+            )
+        elif self.targets is None:
             rec = send_with_retries(self.pool, ctx, next(ctx.items), None, events)
         else:
             rec = self.targets.send(next(ctx.items), events)
-        if rec.error_kind in CONNECTION_FAILURES and ctx.retries.connect_backoff:
+        if rec is not None and rec.error_kind in CONNECTION_FAILURES and ctx.retries.connect_backoff:
             cap = ctx.retries.connect_backoff_max_s
             self._backoff_s = min(max(2 * self._backoff_s, FIRST_CONNECT_BACKOFF_S), cap)
             gevent.sleep(self._backoff_s)
@@ -149,10 +161,8 @@ class ArrivalUser(_HarnessUser):
     def dispatch(self) -> None:
         ctx = self.ctx
         group = ctx.pending
-        end = ctx.run_start + ctx.duration_s
-        schedule = arrivals(ctx.run_start, end, ctx.rate_rps or 0.0, ctx.arrival, ctx.seed, ctx.share)
         events = self.environment.events
-        for intended in schedule:
+        for intended, item in _sends(ctx):
             delay = intended - time.time()
             if delay > 0:
                 gevent.sleep(delay)
@@ -161,10 +171,26 @@ class ArrivalUser(_HarnessUser):
             while len(group) >= ctx.max_in_flight:
                 gevent.sleep(0.001)
             if self.targets is None:
-                group.spawn(send_with_retries, self.pool, ctx, next(ctx.items), intended, events)
+                group.spawn(send_with_retries, self.pool, ctx, item, intended, events)
             else:
-                self.targets.spawn(group, next(ctx.items), intended, events)
+                self.targets.spawn(group, item, intended, events)
+            gevent.sleep(0)  # the request goes out before the next one is prepared
         group.join()
         while True:  # the schedule is done; idle until the run stops this user
             gevent.sleep(IDLE_POLL_S)
             self.wait()  # where Locust's graceful stop ends a user
+
+
+def _sends(ctx: LoadContext) -> Iterator[tuple[float, PromptItem]]:
+    """Intended send time and prompt of each open-loop request of this worker, before the run's
+    end: a trace's own times and prompts, or the rate's arrivals with the next prompts. A trace's
+    prompt is built here, before the dispatcher waits for its time."""
+    end = ctx.run_start + ctx.duration_s
+    if ctx.replay is not None:
+        for i, intended in replayed(ctx.run_start, ctx.replay.offsets_s, ctx.share):
+            if intended >= end:
+                return
+            yield intended, ctx.replay.item(i)
+        return
+    for intended in arrivals(ctx.run_start, end, ctx.rate_rps or 0.0, ctx.arrival, ctx.seed, ctx.share):
+        yield intended, next(ctx.items)

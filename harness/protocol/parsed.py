@@ -31,6 +31,7 @@ class ParsedResponse:
     reasoning_text: str = ""
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    cached_tokens: int | None = None  # usage.prompt_tokens_details.cached_tokens (prefix-cache hits)
     finish_reason: str | None = None
     done_seen: bool = False
     error_kind: str | None = None
@@ -68,6 +69,14 @@ STANDARD_FIELDS = frozenset(
 def usage_extras(obj: dict[str, Any]) -> dict[str, Any]:
     """The non-standard top-level fields of a response object that carries `usage`."""
     return {k: v for k, v in obj.items() if k not in STANDARD_FIELDS}
+
+
+def cached_tokens(usage: dict[str, Any]) -> int | None:
+    """Prompt tokens the server took from its prefix cache (``prompt_tokens_details.cached_tokens``,
+    sent by llama-server, and by vLLM with ``--enable-prompt-tokens-details``); None when not said."""
+    details = usage.get("prompt_tokens_details")
+    value = details.get("cached_tokens") if isinstance(details, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def usage_tokens(usage: dict[str, Any]) -> tuple[int | None, int | None]:

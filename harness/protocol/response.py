@@ -11,7 +11,14 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from harness.protocol import errors
-from harness.protocol.parsed import ParsedResponse, error_message, one_line, usage_extras, usage_tokens
+from harness.protocol.parsed import (
+    ParsedResponse,
+    cached_tokens,
+    error_message,
+    one_line,
+    usage_extras,
+    usage_tokens,
+)
 
 
 def parse_json_response(body: bytes, t_end: float) -> ParsedResponse:
@@ -57,6 +64,7 @@ def _fill(result: ParsedResponse, obj: dict[str, Any]) -> None:
     usage = obj.get("usage")
     if usage:
         result.prompt_tokens, result.completion_tokens = usage_tokens(usage)
+        result.cached_tokens = cached_tokens(usage)
         result.extra = usage_extras(obj)
 
 

@@ -13,7 +13,14 @@ from itertools import pairwise
 from typing import Any
 
 from harness.protocol import errors
-from harness.protocol.parsed import ParsedResponse, error_message, one_line, usage_extras, usage_tokens
+from harness.protocol.parsed import (
+    ParsedResponse,
+    cached_tokens,
+    error_message,
+    one_line,
+    usage_extras,
+    usage_tokens,
+)
 from harness.protocol.sse import SSEDecoder
 
 _DONE = "[DONE]"
@@ -31,6 +38,7 @@ class StreamParser:
     """
 
     __slots__ = (
+        "_cached_tokens",
         "_completion_tokens",
         "_decoder",
         "_done",
@@ -55,6 +63,7 @@ class StreamParser:
         self._reasoning: list[str] = []
         self._prompt_tokens: int | None = None
         self._completion_tokens: int | None = None
+        self._cached_tokens: int | None = None
         self._finish_reason: str | None = None
         self._done = False
         self._error_kind: str | None = None
@@ -100,6 +109,7 @@ class StreamParser:
             reasoning_text="".join(self._reasoning),
             prompt_tokens=self._prompt_tokens,
             completion_tokens=self._completion_tokens,
+            cached_tokens=self._cached_tokens,
             finish_reason=self._finish_reason,
             done_seen=self._done,
             error_kind=kind,
@@ -173,6 +183,7 @@ class StreamParser:
         usage = chunk.get("usage")
         if usage:
             self._prompt_tokens, self._completion_tokens = usage_tokens(usage)
+            self._cached_tokens = cached_tokens(usage)
             self._extra = usage_extras(chunk)
 
 

@@ -63,9 +63,14 @@ class RequestRecord:
     repeat: int | None = None  # index of the repetition within `run --repeat`
     # Shared by the copies of one request fanned out to several targets: answers pair by it.
     pair_id: str | None = None
+    # Multi-turn sessions: the session the request belongs to and its turn (1 = the first).
+    session_id: str | None = None
+    turn: int | None = None
     # Sends that failed on a reused keep-alive connection the server had closed before seeing
     # them, and were sent again on a fresh connection (not endpoint errors).
     stale_retries: int = 0
+    # Prompt tokens the server served from its prefix cache (usage.prompt_tokens_details), when it says.
+    cached_tokens: int | None = None
 
     @property
     def tpot_s(self) -> float | None:
@@ -85,6 +90,7 @@ class RequestRecord:
         self.finish_reason = p.finish_reason
         self.output_text = p.text
         self.n_in = p.prompt_tokens
+        self.cached_tokens = p.cached_tokens
         if p.completion_tokens is not None:
             self.n_out, self.token_source = p.completion_tokens, TOKEN_SOURCE_USAGE
         elif p.n_content_chunks:

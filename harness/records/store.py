@@ -53,7 +53,10 @@ SCHEMA = pa.schema(
         ("target", pa.string()),
         ("repeat", pa.int64()),
         ("pair_id", pa.string()),
+        ("session_id", pa.string()),
+        ("turn", pa.int64()),
         ("stale_retries", pa.int64()),
+        ("cached_tokens", pa.int64()),
     ]
 )
 assert tuple(SCHEMA.names) == RECORD_FIELDS, "store schema and RequestRecord fields differ"

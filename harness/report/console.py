@@ -30,6 +30,8 @@ def render_summary(summary: dict[str, Any]) -> Group:
     parts: list[Any] = [title, _overview(summary), _latency(summary["latency"])]
     if summary.get("stages"):
         parts.append(_stages(summary["stages"]))
+    if summary.get("turns"):
+        parts.append(_turns(summary["turns"]))
     parts.extend(Text(f"! {warning}", style="yellow") for warning in summary["health"]["warnings"])
     return Group(*parts)
 
@@ -61,6 +63,9 @@ def _overview(summary: dict[str, Any]) -> Table:
         ),
         ("concurrency", f"mean {number(concurrency['mean'], 2)}, peak {number(concurrency['peak'])}"),
     ]
+    cache = _prefix_cache(summary)
+    if cache:
+        rows.append(("prefix cache", cache))
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="dim")
     table.add_column()
@@ -68,6 +73,23 @@ def _overview(summary: dict[str, Any]) -> Table:
         # Text, not str: values may contain square brackets that rich would read as markup.
         table.add_row(label, Text(value))
     return table
+
+
+def _prefix_cache(summary: dict[str, Any]) -> str:
+    """The prefix cache's hit rate as the server's counters and its responses said it ("" if neither did)."""
+    parts = []
+    counters = (summary.get("server") or {}).get("prefix_cache") or {}
+    if counters.get("hit_rate") is not None:
+        parts.append(f"{percent(counters['hit_rate'])} of prompt tokens hit (server counters)")
+    reported = summary.get("prefix_cache") or {}
+    if reported.get("reported"):
+        ttft = reported["ttft_ms"]
+        parts.append(
+            f"{reported['hit_requests']} of {reported['requests']} responses hit, "
+            f"{percent(reported['hit_rate'])} of their prompt tokens; TTFT p50 "
+            f"{number(ttft['hit']['p50'], 1)} ms hit, {number(ttft['miss']['p50'], 1)} ms miss"
+        )
+    return "; ".join(parts)
 
 
 def _latency(latency: dict[str, Any]) -> Table:
@@ -113,6 +135,26 @@ def _stages(stages: list[dict[str, Any]]) -> Table:
             number(latency["tpot_ms"]["p50"], 1),
             number(latency["e2e_ms"]["p99"], 1),
             percent(stage["errors"]["rate"]),
+        )
+    return table
+
+
+def _turns(turns: list[dict[str, Any]]) -> Table:
+    """One row per turn index of multi-turn sessions: prompt growth, TTFT, cache hits."""
+    table = Table(title="turns", title_justify="left")
+    for column in ("turn", "requests", "prompt tokens", "TTFT p50", "TTFT p99", "cache hit rate"):
+        table.add_column(column, justify="right")
+    for turn in turns:
+        requests, tokens, ttft = turn["requests"], turn["tokens"], turn["latency"]["ttft_ms"]
+        completed, prompt = requests["completed"], tokens["input_total"]
+        cache = turn["prefix_cache"]
+        table.add_row(
+            str(turn["turn"]),
+            number(requests["total"]),
+            number(prompt / completed if prompt is not None and completed else None, 1),
+            number(ttft["p50"], 1),
+            number(ttft["p99"], 1),
+            percent(cache["hit_rate"]) if cache.get("reported") else "—",
         )
     return table
 

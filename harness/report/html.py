@@ -38,6 +38,7 @@ from harness.report.sections import (
     slowest,
     stages,
     throughput,
+    turns,
 )
 
 Section = Callable[[Path, dict[str, Any], pd.DataFrame], str | None]
@@ -53,6 +54,7 @@ SECTIONS: list[Section] = [
     distributions.render,
     throughput.render,
     stages.render,
+    turns.render,
     server.render,
     gpu.render,
     errors.render,

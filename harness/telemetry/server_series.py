@@ -1,6 +1,7 @@
 """The known server-side series of ``server_metrics.parquet``, pivoted for plots and summaries.
 
 Gauges (requests running and waiting, KV-cache usage) come from vLLM's v1 names or llama.cpp's;
+prefix-cache lookups and hits from vLLM's counters, as the change between two scrapes;
 a series exposed once per engine or model is summed (counts) or averaged (usage). Server-side
 latencies come from vLLM's histograms: per scrape interval as Δsum / Δcount, and over a window
 as quantiles estimated from the bucket counts the way Prometheus' ``histogram_quantile`` does
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from harness.analysis.cache import hit_rate
 from harness.analysis.stats import as_float
 
 # Pivoted column -> (how several label sets combine, names in order of preference).
@@ -33,16 +35,42 @@ HISTOGRAMS: dict[str, str] = {
     "itl": "vllm:inter_token_latency_seconds",
 }
 QUANTILES: dict[str, float] = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
+# vLLM v1's prefix-cache counters (prompt tokens looked up, and found), as the parser spells them.
+PREFIX_CACHE: dict[str, str] = {
+    "queries": "vllm:prefix_cache_queries_total",
+    "hits": "vllm:prefix_cache_hits_total",
+}
 MS = 1000.0
 
 
 def window_summary(metrics: pd.DataFrame, start: float, end: float) -> dict[str, Any]:
     """The server's view of [start, end], JSON-safe: ``<histogram>_ms`` (count, mean, p50, p90,
-    p99 for ttft, queue, e2e, itl) and the mean and max of each known gauge."""
+    p99 for ttft, queue, e2e, itl), the mean and max of each known gauge, and ``prefix_cache``."""
     latency = {
         f"{name}_ms": window_latency(metrics, series, start, end) for name, series in HISTOGRAMS.items()
     }
-    return {**latency, **window_gauges(metrics, start, end)}
+    return {
+        **latency,
+        **window_gauges(metrics, start, end),
+        "prefix_cache": window_prefix_cache(metrics, start, end),
+    }
+
+
+def window_prefix_cache(metrics: pd.DataFrame, start: float, end: float) -> dict[str, Any]:
+    """Prompt tokens the server looked up in its prefix cache (``queries``) and found there
+    (``hits``) between the scrapes bracketing [start, end], and their ``hit_rate``; all None
+    when the server exposes no prefix-cache counters."""
+    out: dict[str, Any] = {"queries": None, "hits": None, "hit_rate": None}
+    rows = metrics.loc[metrics["name"].isin(list(PREFIX_CACHE.values()))]
+    if rows.empty:
+        return out
+    first, last = _bracket(np.sort(rows["ts"].unique()), start, end)
+    at_first, at_last = rows.loc[rows["ts"] == first], rows.loc[rows["ts"] == last]
+    for key, name in PREFIX_CACHE.items():
+        out[key] = as_float(_value(at_last, name) - _value(at_first, name))
+    if out["queries"] is not None and out["hits"] is not None:
+        out["hit_rate"] = hit_rate(out["hits"], out["queries"])
+    return out
 
 
 def gauges(metrics: pd.DataFrame) -> pd.DataFrame:

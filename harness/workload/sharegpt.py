@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from harness.config.errors import ConfigError
 from harness.config.workload import ShareGPTSource
 from harness.protocol import PromptItem
 
-_HUMAN = frozenset({"human", "user"})
-_GPT = frozenset({"gpt", "assistant"})
+HUMAN = frozenset({"human", "user"})
+GPT = frozenset({"gpt", "assistant"})
 
 
 def estimate_tokens(text: str) -> int:
@@ -25,18 +26,10 @@ def sharegpt_items(source: ShareGPTSource) -> list[PromptItem]:
     are those where no gpt turn answers it; that answer's estimated length becomes the item's
     `expected_output_tokens`. Raises `ConfigError` for a file that is not ShareGPT JSON.
     """
-    data = _load(source)
+    data = read_sharegpt(source.path)
     items: list[PromptItem] = []
     for index, entry in enumerate(data):
-        turns = entry.get("conversations") if isinstance(entry, dict) else None
-        if not isinstance(turns, list):
-            raise ConfigError(
-                f"{source.path}",
-                f"[{index}].conversations",
-                "is missing or not a list",
-                'give each entry "conversations": [{"from": "human", "value": "..."}, ...]',
-            )
-        item = _item(entry, turns, index, source)
+        item = _item(entry, turns_of(entry, index, source.path), index, source)
         if item is not None:
             items.append(item)
             if source.limit is not None and len(items) >= source.limit:
@@ -51,24 +44,38 @@ def sharegpt_items(source: ShareGPTSource) -> list[PromptItem]:
     return items
 
 
-def _load(source: ShareGPTSource) -> list[Any]:
+def turns_of(entry: Any, index: int, path: Path) -> list[Any]:
+    """The turns of conversation `index`; `ConfigError` when it has no list of them."""
+    turns = entry.get("conversations") if isinstance(entry, dict) else None
+    if not isinstance(turns, list):
+        raise ConfigError(
+            f"{path}",
+            f"[{index}].conversations",
+            "is missing or not a list",
+            'give each entry "conversations": [{"from": "human", "value": "..."}, ...]',
+        )
+    return turns
+
+
+def read_sharegpt(path: Path) -> list[Any]:
+    """The list of conversations in a ShareGPT JSON file; `ConfigError` naming file:line otherwise."""
     try:
-        with source.path.open(encoding="utf-8") as f:
+        with path.open(encoding="utf-8") as f:
             data = json.load(f)
     except json.JSONDecodeError as e:
         raise ConfigError(
-            f"{source.path}:{e.lineno}",
+            f"{path}:{e.lineno}",
             "(JSON syntax)",
             f"is not valid JSON ({e.msg} at column {e.colno})",
             "fix the JSON at that line",
         ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(
-            str(source.path), "(file)", f"cannot read it ({e})", "check the path and encoding"
+            str(path), "(file)", f"cannot read it ({e})", "check the path and encoding"
         ) from None
     if not isinstance(data, list):
         raise ConfigError(
-            str(source.path),
+            str(path),
             "(top level)",
             "is not a list of conversations",
             'write [{"conversations": [...]}, ...]',
@@ -78,7 +85,7 @@ def _load(source: ShareGPTSource) -> list[Any]:
 
 def _item(entry: dict[str, Any], turns: list[Any], index: int, source: ShareGPTSource) -> PromptItem | None:
     roles = [t.get("from") if isinstance(t, dict) else None for t in turns]
-    first_human = next((i for i, role in enumerate(roles) if role in _HUMAN), None)
+    first_human = next((i for i, role in enumerate(roles) if role in HUMAN), None)
     if first_human is None:
         return None
     prompt = turns[first_human].get("value")
@@ -87,7 +94,7 @@ def _item(entry: dict[str, Any], turns: list[Any], index: int, source: ShareGPTS
     expected: int | None = None
     if source.use_reference_output_len:
         reply = turns[first_human + 1] if first_human + 1 < len(turns) else None
-        if reply is None or reply.get("from") not in _GPT or not isinstance(reply.get("value"), str):
+        if reply is None or reply.get("from") not in GPT or not isinstance(reply.get("value"), str):
             return None
         expected = estimate_tokens(reply["value"])
     item_id = str(entry.get("id", f"{source.path.stem}-{index}"))

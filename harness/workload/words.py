@@ -3,12 +3,16 @@
 The vocabulary holds common short English words that typical BPE tokenizers (GPT-2, cl100k,
 Llama 3, Qwen) and WordPiece keep as one token each, with or without the leading space. Words are
 joined by single spaces with no punctuation, so `n` words come to about `n` tokens; the chat
-template, if the endpoint applies one, adds its own few tokens on top.
+template, if the endpoint applies one, adds its own few tokens on top. With the endpoint's own
+tokenizer at hand, `single_token_words` keeps only the words that are one token in it, and `n`
+words are exactly `n` tokens.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from harness.protocol.tokenizer import TokenCounter
 
 _WORD_LIST = """
     the of and to in is you that it he was for on are as with his they at be this have from or one
@@ -30,9 +34,20 @@ _WORD_LIST = """
 """
 VOCABULARY: tuple[str, ...] = tuple(_WORD_LIST.split())
 
-_WORDS = np.array(VOCABULARY)
+WORDS = np.array(VOCABULARY)
+# Fewer words than this left after filtering by a tokenizer: the tokenizer is not for English text.
+MIN_SINGLE_TOKEN_WORDS = 32
 
 
-def random_words(rng: np.random.Generator, n: int) -> str:
-    """`n` words drawn uniformly from the vocabulary, joined by spaces."""
-    return " ".join(_WORDS[rng.integers(0, len(_WORDS), size=n)].tolist())
+def random_words(rng: np.random.Generator, n: int, words: np.ndarray = WORDS) -> str:
+    """`n` words drawn uniformly from `words` (default: the whole vocabulary), joined by spaces."""
+    return " ".join(words[rng.integers(0, len(words), size=n)].tolist())
+
+
+def single_token_words(tokens: TokenCounter | None) -> np.ndarray:
+    """The vocabulary words that `tokens` keeps as one token, alone and after a space (the whole
+    vocabulary without a tokenizer, or when too few words pass)."""
+    if tokens is None:
+        return WORDS
+    kept = [w for w in VOCABULARY if tokens.count(w) == 1 and tokens.count(f"{w} {w}") == 2]
+    return np.array(kept) if len(kept) >= MIN_SINGLE_TOKEN_WORDS else WORDS

@@ -2,7 +2,9 @@
 
 Shown when the run scraped the server (``server_metrics.parquet``): server-side TTFT and queue
 time against the client's TTFT, requests running and waiting on the server against the
-client's requests in flight, and KV-cache usage over time.
+client's requests in flight, and KV-cache usage over time. The prefix cache's hits (vLLM's
+counters, and the cached tokens each response reported) are shown whenever the server told
+either, with TTFT of cache hits and misses apart.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from harness.analysis import metrics as m
 from harness.analysis.timeseries import per_second
 from harness.records.rundir import SERVER_METRICS_FILE
 from harness.report.figures import figure_html, shade_window
-from harness.report.format import number
+from harness.report.format import number, percent
 from harness.report.fragments import note, section, table
 from harness.telemetry import read_server_metrics
 from harness.telemetry import server_series as ss
@@ -34,13 +36,16 @@ def render(run_dir: Path, summary: dict[str, Any], records: pd.DataFrame) -> str
         metrics = read_server_metrics(run_dir)
     except (pa.ArrowException, OSError) as exc:
         return section("server", TITLE, note(f"{SERVER_METRICS_FILE} unreadable ({exc})"))
-    if metrics is None or metrics.empty:
-        return None
     window = summary["window"]
+    if metrics is None or metrics.empty:
+        cache = _prefix_cache(summary.get("prefix_cache"), None)
+        return section("server", TITLE, cache) if cache else None
+    counters = ss.window_prefix_cache(metrics, window["start"], window["end"])
     return section(
         "server",
         TITLE,
         _latency_table(metrics, summary, window["start"], window["end"]),
+        _prefix_cache(summary.get("prefix_cache"), counters),
         note(
             "Server-side figures over the scrapes bracketing the measured window; its percentiles are "
             "estimated from the server's histogram buckets (linear within a bucket), the client's come "
@@ -72,6 +77,40 @@ def _latency_table(metrics: pd.DataFrame, summary: dict[str, Any], start: float,
     ]
     headers = ("", "count", "mean ms", "p50 ms", "p90 ms", "p99 ms")
     return table(headers, rows, "numbers") + table(("", ""), facts, "facts")
+
+
+def _prefix_cache(reported: dict[str, Any] | None, counters: dict[str, Any] | None) -> str:
+    """The prefix cache as the server's counters and its per-request usage said it ("" if neither did)."""
+    rows: list[tuple[str, str]] = []
+    if counters is not None and counters["queries"] is not None:
+        rows.append(
+            (
+                "Server counters: prompt tokens looked up / found / hit rate",
+                f"{number(counters['queries'], 0)} / {number(counters['hits'], 0)} / "
+                f"{percent(counters['hit_rate'])}",
+            )
+        )
+    if reported is not None and reported.get("reported"):
+        ttft = reported["ttft_ms"]
+        rows += [
+            (
+                "Responses reporting cached tokens / with a hit",
+                f"{number(reported['requests'])} / {number(reported['hit_requests'])}",
+            ),
+            (
+                "Cached / prompt tokens (hit rate)",
+                f"{number(reported['cached_tokens'])} / {number(reported['prompt_tokens'])} "
+                f"({percent(reported['hit_rate'])})",
+            ),
+            (
+                "TTFT p50 / p90 ms: cache hit | miss",
+                f"{number(ttft['hit']['p50'], 1)} / {number(ttft['hit']['p90'], 1)} | "
+                f"{number(ttft['miss']['p50'], 1)} / {number(ttft['miss']['p90'], 1)}",
+            ),
+        ]
+    if not rows:
+        return ""
+    return "<h3>Prefix cache</h3>" + table(("", ""), rows, "facts")
 
 
 def _ms(stats: dict[str, Any]) -> dict[str, Any]:
