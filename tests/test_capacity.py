@@ -107,3 +107,19 @@ def test_capacity_by_users_is_the_batch_size(tmp_path: Path) -> None:
     tried = {p["users"]: p["passed"] for p in capacity["probes"] if "users" in p}
     assert tried[8] is True and tried[9] is False and tried[32] is False and tried[1] is True
     assert capacity["max_rps"] == pytest.approx(CAPACITY_RPS, rel=0.05)
+
+
+def test_a_trace_or_sessions_scenario_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = write_scenario(
+        tmp_path,
+        {
+            "name": "sessions",
+            "workload": {"source": {"type": "conversations", "sessions": 4, "turns": 3}, "max_tokens": 8},
+            "load": {"profile": {"type": "concurrency", "users": 2}, "duration_s": 5},
+            "slo": {"e2e_ms": 1000},
+        },
+    )
+    proc = cli("capacity", str(path), "--quiet")
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "workload.source" in lines[0] and "fix:" in lines[0]

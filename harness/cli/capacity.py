@@ -51,8 +51,9 @@ def capacity(
     from rich.console import Console
 
     from harness.capacity.search import CapacitySearch, SearchSettings
-    from harness.config.load import RateProfile
+    from harness.config.load import RateProfile, TraceProfile
     from harness.config.scenario import load_scenario
+    from harness.config.workload import ConversationsSource
     from harness.jobs.loadtest import LoadRunOptions, run_loadtest
     from harness.report.console import render_capacity, render_summary
 
@@ -68,6 +69,13 @@ def capacity(
     if not any(getattr(spec.slo, key, None) for key in SLO_KEYS):
         raise ConfigError(
             str(path), "slo", "no SLO to search against", "set slo: in the scenario or pass --slo ttft_ms=500"
+        )
+    if isinstance(spec.load.profile, TraceProfile) or isinstance(spec.workload.source, ConversationsSource):
+        raise ConfigError(
+            str(path),
+            "load.profile" if isinstance(spec.load.profile, TraceProfile) else "workload.source",
+            "a trace replay or multi-turn sessions fix their own arrivals; the search plans its own",
+            "search with a synthetic, inline, jsonl or sharegpt workload and any single-level profile",
         )
     if probe_users < 1:
         raise ConfigError(COMMAND_LINE, "--probe-users", f"is {probe_users}", "use 1 or more users")
