@@ -50,17 +50,17 @@ def _curves(stages: list[dict[str, Any]], knee: dict[str, Any] | None) -> str:
     rps = [s["throughput"]["requests_per_s"] for s in stages]
     concurrency = [s["concurrency"]["mean"] for s in stages]
     names = [s["name"] for s in stages]
-    for row, (label, key) in enumerate(LATENCIES, start=1):
+    for row, (_label, key) in enumerate(LATENCIES, start=1):
         for col, xs in ((1, rps), (2, concurrency)):
-            for stat, dash in (("p50", "solid"), ("p99", "dash")):
+            for stat, color in (("p50", "#1f77b4"), ("p99", "#d62728")):
                 fig.add_trace(
                     go.Scatter(
                         x=xs,
                         y=[s["latency"][key][stat] for s in stages],
                         text=names,
                         mode="lines+markers",
-                        name=f"{label} {stat}",
-                        line={"dash": dash},
+                        name=stat,
+                        line={"color": color, "dash": "solid" if stat == "p50" else "dash"},
                         showlegend=col == 1 and row == 1,
                         legendgroup=stat,
                     ),
