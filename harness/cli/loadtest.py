@@ -45,9 +45,13 @@ def run(
         str, typer.Option(help="With --master: address workers connect to.")
     ] = "127.0.0.1",
     master_bind_port: Annotated[int, typer.Option(help="With --master: port workers connect to.")] = 5557,
+    repeat: Annotated[
+        int, typer.Option(min=1, help="Run it N times: one run directory each, in a group directory.")
+    ] = 1,
 ) -> None:
     """Run a load scenario; prints the run directory on the last line."""
     from harness.jobs.loadtest import LoadRunOptions, run_loadtest
+    from harness.jobs.repeat import run_repeats
     from harness.load.driver import MasterOptions
     from harness.report.console import render_summary
 
@@ -68,7 +72,7 @@ def run(
         options.master = MasterOptions(
             bind_host=master_bind_host, bind_port=master_bind_port, expect_workers=expect_workers
         )
-    result = run_loadtest(spec, options)
+    result = run_repeats(spec, options, repeat) if repeat > 1 else run_loadtest(spec, options)
     Console(file=sys.stderr).print(render_summary(result.summary))
     console = Console(file=sys.stderr)
     for notice in result.notices:

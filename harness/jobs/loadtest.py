@@ -8,6 +8,7 @@ written and a summary is produced, marked partial when the run did not finish.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import time
@@ -54,6 +55,7 @@ class LoadRunOptions:
     pushgateway_url: str | None = None
     grace_s: float = 10.0
     master: MasterOptions | None = None  # run as the master of a distributed run
+    repeat: int | None = None  # index within `run --repeat`: every record is tagged with it
 
 
 @dataclass
@@ -173,7 +175,8 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
                 )
             facts.model = target.model
             services.start(target)
-            ctx = build_context(scenario, target, [writer.append, stats, *services.sinks()])
+            tag = [functools.partial(_tag_repeat, options.repeat)] if options.repeat is not None else []
+            ctx = build_context(scenario, target, [*tag, writer.append, stats, *services.sinks()])
             log.info(
                 "run %s: %s against %s (model %s)", run_dir.name, scenario.name, target.base_url, target.model
             )
@@ -212,6 +215,10 @@ def run_loadtest(scenario: Scenario, options: LoadRunOptions) -> LoadRunResult:
     notices = [*services.notices, *(driver.notices if driver else [])]
     exit_code = EXIT_INTERRUPTED if driver is not None and driver.interrupted_by else EXIT_OK
     return LoadRunResult(run_dir=run_dir, summary=summary, exit_code=exit_code, notices=notices)
+
+
+def _tag_repeat(index: int, record: RequestRecord) -> None:
+    record.repeat = index
 
 
 def _master(master: MasterOptions | None, scenario: Scenario, target: Target) -> MasterOptions | None:

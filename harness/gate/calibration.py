@@ -1,0 +1,43 @@
+"""Noise floors from A/A runs: the run-to-run spread of every gateable statistic."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from harness.config.gate import LATENCY_METRICS, STATS, THROUGHPUT_METRICS
+from harness.gate.inputs import Side
+from harness.gate.noise import NoiseFloors
+from harness.gate.performance import run_stat
+from harness.gate.stats import RunNoise
+
+RESAMPLES = 1000  # per run and statistic, for the within-run noise that bounds sd_log below
+
+
+def metric_keys() -> list[str]:
+    """Every statistic a relative performance rule can gate, keyed as in ``noise.json``."""
+    return [f"{metric}.{stat}" for metric in LATENCY_METRICS for stat in STATS] + list(THROUGHPUT_METRICS)
+
+
+def calibrate(side: Side, seed: int = 0) -> NoiseFloors:
+    """The run-to-run noise of every statistic the load runs of `side` (A/A runs) all have.
+
+    ``sd_log`` is the standard deviation of the runs' log statistics, never below the
+    runs' mean within-run sampling noise; it is estimated on (runs - 1) degrees of freedom.
+    """
+    runs = side.load_runs
+    if len(runs) < 2:
+        raise ValueError("calibration needs at least two runs with records")
+    metrics: dict[str, RunNoise] = {}
+    for key in metric_keys():
+        stats = [run_stat(run, key, RESAMPLES, seed + i) for i, run in enumerate(runs)]
+        known = [s for s in stats if s is not None]
+        if len(known) < len(stats):
+            continue  # e.g. TPOT of one-token answers, or a window too short for throughput blocks
+        spread = float(np.var([s.log_value for s in known], ddof=1))
+        within = float(np.mean([s.within_var for s in known]))
+        metrics[key] = RunNoise(sd_log=math.sqrt(max(spread, within)), df=float(len(runs) - 1))
+    scenario = str((side.summary.get("run") or {}).get("scenario") or "")
+    return NoiseFloors(runs=len(runs), metrics=metrics, calibrated_at=time.time(), scenario=scenario)
