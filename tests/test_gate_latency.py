@@ -16,7 +16,7 @@ import pytest
 from harness.config.errors import ConfigError
 from harness.config.gate import GateRules, RelativeGate
 from harness.gate import evaluate, load_side
-from harness.gate.calibration import calibrate
+from harness.gate.calibration import calibrate, outlier_runs
 from harness.gate.noise import write_noise
 from harness.gate.result import GateReport, GateResult
 from tests._gate_fixtures import synthetic_group, synthetic_run
@@ -52,7 +52,7 @@ def test_a_slower_candidate_fails_with_an_interval_over_runs(folder: Path, basel
     assert ttft.estimate is not None and 1.15 < ttft.estimate < 1.45
     assert ttft.ci_low is not None and ttft.ci_low > 1.0 and ttft.p_value is not None and ttft.p_value < 0.05
     assert ttft.covers == "runs (5 + 3) and the requests within them"
-    assert ttft.method.startswith("Welch t on per-run log p95")
+    assert ttft.method.startswith("Yuen's trimmed Welch t on per-run log p95")
     # Only TTFT moved: token gaps, and so TPOT, stay within their threshold.
     assert result(report, "tpot_ms.p50").status == "pass"
     assert report.exit_code == 1
@@ -111,6 +111,15 @@ def test_a_calibrated_floor_decides_significance_with_one_run_a_side(folder: Pat
     assert verdict.status == ("fail" if verdict.ci_low > 1 + floor / 100 else "pass")
     far = synthetic_run(folder, np.random.default_rng(6), ttft_scale=2.0)
     assert gate(base_dir, far, rule).results[0].status == "fail"
+
+
+def test_calibration_finds_a_run_thrown_off_by_a_stall(folder: Path) -> None:
+    rng = np.random.default_rng(9)
+    group = synthetic_group(folder, rng, runs=5, run_sd=0.02)
+    assert outlier_runs(load_side([str(group)], "-b")) == {}
+    stalled = synthetic_run(group, rng, ttft_scale=2.5)
+    (found,) = outlier_runs(load_side([str(group)], "-b")).items()
+    assert found[0] == stalled and found[1].startswith("ttft_ms.p95 +1")
 
 
 def test_a_rule_tighter_than_its_noise_floor_is_refused(folder: Path) -> None:

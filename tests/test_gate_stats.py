@@ -118,6 +118,18 @@ def test_between_run_interval_covers_when_runs_differ_more_than_requests(k_b: in
     assert 0.93 <= coverage(intervals) <= 0.975
 
 
+def test_one_stalled_run_of_five_neither_hides_nor_fakes_a_change() -> None:
+    """A run frozen by the machine (its p95 several times the others') is trimmed (Yuen)."""
+    steady = [0.0, 0.01, -0.012, 0.006, -0.004]
+    base = [RunStat(v, 0.01**2) for v in steady]
+    slower = [RunStat(v + np.log(1.2), 0.01**2) for v in steady[:4]] + [RunStat(np.log(1.2) + 1.5, 0.01**2)]
+    c = between_runs(base, slower, 0.95)
+    assert c.ratio == pytest.approx(1.2, rel=0.02) and c.low > 1.1
+    stalled_same = [RunStat(v, 0.01**2) for v in steady[:4]] + [RunStat(1.5, 0.01**2)]
+    same = between_runs(base, stalled_same, 0.95)
+    assert same.low < 1.0 < same.high and same.ratio == pytest.approx(1.0, abs=0.02)
+
+
 def test_a_calibrated_run_noise_serves_a_side_of_one_run() -> None:
     rng = np.random.default_rng(5)
     intervals = []

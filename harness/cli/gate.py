@@ -134,6 +134,8 @@ def calibrate(
         console.print(f"[red]calibration interrupted[/red]: runs kept in {result.run.run_dir}")
         print(result.run.run_dir, flush=True)
         raise typer.Exit(result.run.exit_code)
+    for line in result.replaced:
+        console.print(f"[yellow]replaced an outlier run[/yellow] {line} (a machine stall?)", soft_wrap=True)
     console.print(_floors_table(result.floors))
     print(result.baseline.path if result.baseline is not None else result.run.run_dir, flush=True)
 

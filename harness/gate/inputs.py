@@ -34,6 +34,7 @@ class RunData:
     summary: dict[str, Any]
     records: pd.DataFrame | None
     golden: pd.DataFrame | None
+    path: Path | None = None  # the run directory, when it came from one
 
     def value(self, dotted: str) -> float | None:
         """The number at a dotted summary key, or None when absent or not a number."""
@@ -170,6 +171,7 @@ def _from_dir(path: Path, label: str, option: str, golden_only: bool = False) ->
         summary=summary,
         records=read_records(path) if has_records else None,
         golden=golden,
+        path=path,
     )
 
 

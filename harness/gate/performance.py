@@ -8,9 +8,9 @@ throughput by time block). The statistic is p50…p99 or the mean (latency), or 
 - One run a side: a bootstrap of each run's units. The interval covers within-run noise
   only, and the gate says so; a calibrated noise floor stands in for run-to-run noise: the
   interval must clear 1 ± floor to count as significant.
-- Two or more runs on a side: per-run log statistics compared with a Welch t interval on
-  their run-to-run variance (``harness.gate.stats.between_runs``), so the interval covers
-  run-to-run noise and the requests within each run.
+- Two or more runs on a side: per-run log statistics compared with Yuen's trimmed Welch t
+  interval on their run-to-run variance (``harness.gate.stats.between_runs``), so the
+  interval covers run-to-run noise and the requests within each run.
 
 Latency fails when the ratio exceeds 1 + threshold AND the slowdown is significant
 (interval above 1, or above 1 + floor with one run a side); throughput mirrors it below 1.
@@ -133,7 +133,7 @@ def check_performance(gate: RelativeGate, rules: GateRules, baseline: Side, cand
         result.covers = f"runs ({len(runs_b)} + {len(runs_c)}) and the requests within them"
         if min(len(runs_b), len(runs_c)) < 2 and floors is not None and calibrated is not None:
             result.covers += f"; a single run's run-to-run variance from {floors.runs} calibration runs"
-        result.method = f"Welch t on per-run log {_stat_name(key)}, {comparison.df:.1f} df"
+        result.method = f"Yuen's trimmed Welch t on per-run log {_stat_name(key)}, {comparison.df:.1f} df"
     return _decide(result, comparison, latency, limit, single, rules.confidence)
 
 

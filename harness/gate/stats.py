@@ -5,7 +5,7 @@
 - `bootstrap_compare`: one run a side; the units of one run (requests, or time blocks) are
   resampled, so the interval covers within-run noise only.
 - `between_runs`: several runs on a side; per-run log statistics and their run-to-run
-  variance (Welch t), so the interval covers run-to-run noise as well.
+  variance (Yuen's trimmed Welch t), so the interval covers run-to-run noise as well.
 """
 
 from __future__ import annotations
@@ -176,42 +176,47 @@ class RunNoise:
     df: float
 
 
+TRIM = 0.2  # share of runs trimmed from each end of a side (Yuen): one of five, two of ten
+
+
 def between_runs(
     baseline: Sequence[RunStat],
     candidate: Sequence[RunStat],
     confidence: float,
     calibrated: RunNoise | None = None,
 ) -> Comparison:
-    """Several runs on a side: compare the mean log statistics with a Welch t interval.
+    """Several runs on a side: compare the sides' log statistics with Yuen's trimmed Welch t.
 
-    Each side's run-to-run variance is its runs' sample variance (k - 1 df); a side with a
-    single run takes the calibrated variance, or else shares the other side's estimate. No
-    side's variance is taken below its runs' mean within-run sampling variance (then known,
-    not estimated): a chance agreement of a few runs cannot narrow the interval below what
-    one run's own noise allows.
+    Each side's centre is the 20 %-trimmed mean of its runs' log statistics (one run of five
+    trimmed from each end, none below five runs: then it is Welch's t), with the winsorized
+    variance (Yuen 1974), so one run hit by a machine stall neither moves the centre nor
+    swamps the variance. A side with a single run takes the calibrated run-to-run variance,
+    or else the other side's per-run estimate. No side's variance is taken below its runs'
+    mean within-run sampling variance (then known, not estimated): a chance agreement of a
+    few runs cannot narrow the interval below what one run's own noise allows.
     """
     if len(baseline) < 2 and len(candidate) < 2:
         raise ValueError("between_runs needs at least two runs on one side")
-    b = np.array([r.log_value for r in baseline])
-    c = np.array([r.log_value for r in candidate])
-    b_var, b_df = _side_variance(baseline, candidate, calibrated)
-    c_var, c_df = _side_variance(candidate, baseline, calibrated)
-    b_term, c_term = b_var / b.size, c_var / c.size
-    se = float(np.sqrt(b_term + c_term))
-    shared = len(baseline) < 2 or len(candidate) < 2
-    if shared and calibrated is None:
-        df = b_df if len(baseline) >= 2 else c_df  # one estimate serves both sides
+    b, c = _trimmed(baseline), _trimmed(candidate)
+    if b.df is None:
+        b = b.single(calibrated, c)
+    if c.df is None:
+        c = c.single(calibrated, b)
+    se = float(np.sqrt(b.var + c.var))
+    assert b.df is not None and c.df is not None
+    if b.shared or c.shared:
+        df = b.df if c.shared else c.df  # one estimate serves both sides
     else:
-        df = float((b_term + c_term) ** 2 / (b_term**2 / b_df + c_term**2 / c_df))
-    effect = float(c.mean() - b.mean())
+        df = float((b.var + c.var) ** 2 / (b.var**2 / b.df + c.var**2 / c.df))
+    effect = c.centre - b.centre
     if se > 0:
         half = float(student_t.ppf(0.5 + confidence / 2, df)) * se
         p_value = float(2 * student_t.sf(abs(effect) / se, df))
     else:
         half, p_value = 0.0, (1.0 if effect == 0 else 0.0)
     return Comparison(
-        baseline=float(np.exp(b.mean())),
-        candidate=float(np.exp(c.mean())),
+        baseline=float(np.exp(b.centre)),
+        candidate=float(np.exp(c.centre)),
         ratio=float(np.exp(effect)),
         low=float(np.exp(effect - half)),
         high=float(np.exp(effect + half)),
@@ -220,18 +225,42 @@ def between_runs(
     )
 
 
-def _side_variance(
-    runs: Sequence[RunStat], other: Sequence[RunStat], calibrated: RunNoise | None
-) -> tuple[float, float]:
-    """(run-to-run variance of one run's log statistic, its degrees of freedom) for one side."""
-    if len(runs) >= 2:
-        estimate, df = float(np.var([r.log_value for r in runs], ddof=1)), float(len(runs) - 1)
-    elif calibrated is not None:
-        estimate, df = calibrated.sd_log**2, calibrated.df
-    else:
-        estimate, df = float(np.var([r.log_value for r in other], ddof=1)), float(len(other) - 1)
+@dataclass(frozen=True, slots=True)
+class _Side:
+    centre: float  # trimmed mean of the runs' log statistics
+    var: float  # variance of the centre
+    df: float | None  # None: one run, variance still to be found
+    per_run: float  # run-to-run variance of one run's log statistic (plain sample variance)
+    per_run_df: float
+    within: float  # mean within-run sampling variance of the runs
+    shared: bool = False  # variance borrowed from the other side's estimate
+
+    def single(self, calibrated: RunNoise | None, other: _Side) -> _Side:
+        """A one-run side: the calibrated run-to-run variance, or the other side's."""
+        if calibrated is not None:
+            per_run, df, shared = calibrated.sd_log**2, calibrated.df, False
+        else:
+            per_run, df, shared = other.per_run, other.per_run_df, True
+        if self.within >= per_run:
+            return _Side(self.centre, self.within, KNOWN_DF, self.within, KNOWN_DF, self.within)
+        return _Side(self.centre, per_run, df, per_run, df, self.within, shared)
+
+
+def _trimmed(runs: Sequence[RunStat]) -> _Side:
+    values = np.sort([r.log_value for r in runs])
     within = float(np.mean([r.within_var for r in runs]))
-    return (within, KNOWN_DF) if within >= estimate else (estimate, df)
+    n = values.size
+    if n == 1:
+        return _Side(float(values[0]), 0.0, None, 0.0, 0.0, within)
+    g = int(np.floor(TRIM * n))
+    h = n - 2 * g
+    winsorized = np.clip(values, values[g], values[n - g - 1])
+    var = (n - 1) * float(winsorized.var(ddof=1)) / (h * (h - 1))
+    centre = float(values[g : n - g].mean())
+    per_run = max(float(values.var(ddof=1)), within)
+    if within / h >= var:
+        return _Side(centre, within / h, KNOWN_DF, per_run, float(n - 1), within)
+    return _Side(centre, var, float(h - 1), per_run, float(n - 1), within)
 
 
 @dataclass(frozen=True, slots=True)

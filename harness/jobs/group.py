@@ -69,30 +69,36 @@ def group_summary(group_dir: Path, run_dirs: list[Path]) -> dict[str, Any]:
     """The pooled summary of the repetitions in `run_dirs` plus a ``repeats`` section."""
     metas: list[RunMeta] = []
     frames: list[pd.DataFrame] = []
-    for index, run_dir in enumerate(run_dirs):
+    indices: list[int] = []
+    for position, run_dir in enumerate(run_dirs):
         summary = json.loads((run_dir / rundir.SUMMARY_FILE).read_text(encoding="utf-8"))
         metas.append(meta_from_summary(summary))
-        frames.append(m.ensure_fields(read_records(run_dir)).assign(repeat=index))
+        records = m.ensure_fields(read_records(run_dir))
+        tags = records["repeat"].dropna().unique()
+        indices.append(int(tags[0]) if len(tags) == 1 else position)  # untagged: by position
+        frames.append(records.assign(repeat=indices[-1]))
     records = pd.concat(frames, ignore_index=True)
-    blocks = [summarize(records[records["repeat"] == i], meta) for i, meta in enumerate(metas)]
-    pooled = summarize(_end_to_end(records, metas), _pooled_meta(group_dir.name, metas))
+    blocks = [
+        summarize(records[records["repeat"] == i], meta) for i, meta in zip(indices, metas, strict=True)
+    ]
+    pooled = summarize(_end_to_end(records, indices, metas), _pooled_meta(group_dir.name, metas))
     _from_blocks(pooled, blocks, [meta.window_seconds for meta in metas])
     pooled[REPEATS_KEY] = {
         "count": len(run_dirs),
         "runs": [
             {"repeat": i, "dir": run_dir.name, "summary": block}
-            for i, (run_dir, block) in enumerate(zip(run_dirs, blocks, strict=True))
+            for i, run_dir, block in zip(indices, run_dirs, blocks, strict=True)
         ],
         "spread": {key: _spread([_number(block, key) for block in blocks]) for key in SPREAD_KEYS},
     }
     return pooled
 
 
-def _end_to_end(records: pd.DataFrame, metas: list[RunMeta]) -> pd.DataFrame:
+def _end_to_end(records: pd.DataFrame, indices: list[int], metas: list[RunMeta]) -> pd.DataFrame:
     """Measured rows, each repetition shifted so that its window follows the previous one."""
     parts = []
     start = metas[0].window_start
-    for index, meta in enumerate(metas):
+    for index, meta in zip(indices, metas, strict=True):
         rows = m.measured(records[records["repeat"] == index])
         offset = start - meta.window_start
         parts.append(rows.assign(**{c: pd.to_numeric(rows[c], errors="coerce") + offset for c in _SHIFTED}))

@@ -37,8 +37,7 @@ def run_repeats(scenario: Scenario, options: LoadRunOptions, repeats: int) -> Lo
     results: list[LoadRunResult] = []
     try:
         for index in range(repeats):
-            each = dataclasses.replace(options, out_dir=group_dir, repeat=index)
-            results.append(run_loadtest(repetition(scenario, index), each))
+            results.append(run_repetition(scenario, options, group_dir, index))
             if results[-1].exit_code != EXIT_OK:
                 break
     finally:
@@ -46,6 +45,12 @@ def run_repeats(scenario: Scenario, options: LoadRunOptions, repeats: int) -> Lo
     exit_code = next((r.exit_code for r in results if r.exit_code != EXIT_OK), EXIT_OK)
     notices = [f"repeat {i}: {n}" for i, r in enumerate(results) for n in r.notices]
     return LoadRunResult(run_dir=group_dir, summary=summary, exit_code=exit_code, notices=notices)
+
+
+def run_repetition(scenario: Scenario, options: LoadRunOptions, group_dir: Path, index: int) -> LoadRunResult:
+    """Repetition `index` of `scenario`, as a run directory in `group_dir`."""
+    each = dataclasses.replace(options, out_dir=group_dir, repeat=index)
+    return run_loadtest(repetition(scenario, index), each)
 
 
 def write_group(group_dir: Path, run_dirs: list[Path]) -> dict[str, Any]:
