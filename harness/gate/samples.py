@@ -6,7 +6,7 @@ one request share its batch, its length and its server state.
 
 Throughput: the measured window cut into equal time blocks; a block's completions (or output
 tokens) are one unit, and the rate is their mean per block second. A block lasts at least
-twice the median end-to-end latency, so neighbouring blocks are close to independent.
+the median end-to-end latency, so a request rarely spans more than two blocks.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def throughput_sample(
     ok = rows["ok"].eq(True).to_numpy()
     e2e = m.e2e_s(rows)[ok]
     typical = float(np.nanmedian(e2e)) if np.isfinite(e2e).any() else 0.0
-    blocks = min(MAX_BLOCKS, int(window_seconds // max(2 * typical, window_seconds / MAX_BLOCKS)))
+    blocks = min(MAX_BLOCKS, int(window_seconds // max(typical, window_seconds / MAX_BLOCKS)))
     if blocks < MIN_BLOCKS:
         return None
     block_s = window_seconds / blocks
