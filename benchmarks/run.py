@@ -13,6 +13,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS = {
     "capacity": HERE / "bench_capacity.py",
     "drift": HERE / "bench_drift.py",
+    "gate": HERE / "bench_gate.py",
 }
 
 

@@ -14,7 +14,9 @@ from harness.config.errors import ConfigError
 from harness.records.rundir import DEFAULT_BASELINES_DIR
 
 app = typer.Typer(
-    help="Statistical CI gates: a candidate against a baseline, and noise calibration.",
+    help="Gate candidate runs against a baseline: writes gate.xml (JUnit), gate.md (also appended"
+    " to $GITHUB_STEP_SUMMARY when set) and gate.json; exit 0 pass, 1 fail, 2 usage error."
+    " `gate calibrate` measures noise floors.",
     invoke_without_command=True,
 )
 
@@ -44,10 +46,7 @@ def gate(
     pushgateway: Annotated[str | None, typer.Option(help="Pushgateway URL for the gate metrics.")] = None,
     baselines_dir: BaselinesDir = DEFAULT_BASELINES_DIR,
 ) -> None:
-    """Evaluate the gate rules; writes gate.xml (JUnit), gate.md and gate.json.
-
-    gate.md is also appended to $GITHUB_STEP_SUMMARY when that variable is set.
-    """
+    """Evaluate the gate rules (the group's help says what it writes)."""
     if ctx.invoked_subcommand is not None:
         return
     if not baseline or not candidate:

@@ -14,9 +14,10 @@ DECISION_RULES = """\
   or mean of the per-request samples; ITL gaps grouped by request; throughput per time block).
   With two or more runs on a side, the interval is Yuen's trimmed Welch t interval on the
   runs' log statistics (one run in five trimmed from each end, so a run hit by a machine
-  stall does not decide): it covers run-to-run noise and the requests within runs. With one run a side it
-  is a bootstrap of that run's requests (or time blocks): it covers within-run noise only, and
-  a calibrated noise floor stands in for run-to-run noise (the interval must clear it).
+  stall does not decide): it covers run-to-run noise and the requests within runs. With one
+  run a side it is a bootstrap of that run's requests (or time blocks): it covers within-run
+  noise only, and a calibrated noise floor stands in for run-to-run noise (the interval must
+  clear it).
   Latency fails only when the ratio exceeds 1 + threshold **and** the slowdown is significant;
   throughput mirrors it below 1.
 - **Accuracy** (relative): items paired by set and id; each item's share of correct answers
