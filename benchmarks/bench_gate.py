@@ -4,8 +4,9 @@ A/A: `--pairs` pairs of the same scenario. Each pair has its own baseline, calib
 ``gate calibrate --runs K`` (A/A runs, noise floors stored with it), and a candidate group
 ``run --repeat N``; in the second half of the pairs a CPU-hog process (a busy loop) runs
 beside the candidate. Every pair is gated with the default rules. The same pairs are also
-gated the old way: the gate as of OLD_COMMIT (the single-run method), on the first run of
-each side, with its default rules and with tight 2 % rules.
+gated with tight 2 % rules (refused when tighter than the calibrated floors), and the old
+way: the gate as of OLD_COMMIT (the single-run method), on the first run of each side, with
+its default rules and with the same tight rules.
 
 Power: a regressed simulator (CASES) as the candidate, ``run --repeat N``, against each
 pair's baseline; a trial detects the regression when the case's rule fails. Accuracy: 200
@@ -13,7 +14,7 @@ golden items answered `--rounds` times a side by a simulator right with probabil
 (baseline) or 0.85 (candidate), gated with the accuracy rule of examples/gates.yaml.
 
 Usage: python benchmarks/bench_gate.py [--pairs 20] [--calibration-runs 5] [--repeats 5]
-       [--rounds 5] [--duration 4] [--cases aa,ttft,tpot,throughput,accuracy]
+       [--rounds 5] [--duration 4] [--jitter-ms 5] [--cases aa,ttft,tpot,throughput,accuracy]
 """
 
 from __future__ import annotations
@@ -34,13 +35,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 OLD_COMMIT = "4ac0440"  # the last commit with the single-run gate
-BASE_SIM = {"ttft_ms": 100.0, "itl_ms": 10.0, "jitter_ms": 5.0, "max_num_seqs": 64}
-# Simulator settings of each regressed candidate, and the default rule that must catch it.
+BASE_SIM = {"ttft_ms": 100.0, "itl_ms": 10.0, "max_num_seqs": 64}
+# Each regressed candidate multiplies these simulator timings; the default rule that must catch it.
 CASES: dict[str, tuple[dict[str, float], str]] = {
-    "ttft": ({"ttft_ms": 120.0, "jitter_ms": 6.0}, "ttft_ms.p95"),  # +20 % TTFT
-    "tpot": ({"itl_ms": 12.0, "jitter_ms": 6.0}, "tpot_ms.p50"),  # +20 % time per output token
+    "ttft": ({"ttft_ms": 1.2, "jitter_ms": 1.2}, "ttft_ms.p95"),  # +20 % TTFT
+    "tpot": ({"itl_ms": 1.2, "jitter_ms": 1.2}, "tpot_ms.p50"),  # +20 % time per output token
     # Every timing x 1/0.85: a closed loop completes 15 % fewer requests per second.
-    "throughput": ({"ttft_ms": 100 / 0.85, "itl_ms": 10 / 0.85, "jitter_ms": 5 / 0.85}, "requests_per_s"),
+    "throughput": ({"ttft_ms": 1 / 0.85, "itl_ms": 1 / 0.85, "jitter_ms": 1 / 0.85}, "requests_per_s"),
 }
 TIGHT_RULES = {
     "relative": [
@@ -52,10 +53,15 @@ TIGHT_RULES = {
 ACCURACY_RULES = {"relative": [{"metric": "accuracy", "max_drop_points": 2}]}
 
 
-def scenario(folder: Path, name: str, duration: float, **sim: float) -> Path:
+def scenario(
+    folder: Path, name: str, args: argparse.Namespace, factors: dict[str, float] | None = None
+) -> Path:
+    timings = {**BASE_SIM, "jitter_ms": args.jitter_ms}
+    for key, factor in (factors or {}).items():
+        timings[key] *= factor
     spec = {
         "name": name,
-        "simulator": {**BASE_SIM, **sim, "seed": 1},
+        "simulator": {**timings, "seed": 1},
         "workload": {
             "source": {
                 "type": "inline",
@@ -65,7 +71,7 @@ def scenario(folder: Path, name: str, duration: float, **sim: float) -> Path:
             "ignore_eos": True,
             "seed": 1,
         },
-        "load": {"profile": {"type": "concurrency", "users": 16}, "duration_s": duration, "warmup_s": 1},
+        "load": {"profile": {"type": "concurrency", "users": 16}, "duration_s": args.duration, "warmup_s": 1},
         "publish": {"exporter": {"enabled": False}},
     }
     path = folder / f"{name}.yaml"
@@ -140,7 +146,9 @@ def first_run(group: Path) -> Path:
 
 def aa_pairs(args: argparse.Namespace, work: Path, old_tree: Path | None) -> list[dict[str, Any]]:
     baselines = work / "baselines"
-    path = scenario(work, "aa", args.duration)
+    path = scenario(work, "aa", args)
+    tight_rules = work / "tight.yaml"
+    tight_rules.write_text(yaml.safe_dump(TIGHT_RULES), encoding="utf-8")
     rows = []
     for pair in range(args.pairs):
         hog = pair >= args.pairs // 2
@@ -151,6 +159,7 @@ def aa_pairs(args: argparse.Namespace, work: Path, old_tree: Path | None) -> lis
         baseline_dir = last_line(calibrated)
         candidate = run_group(path, args.repeats, work / "runs", hog=hog)
         verdict = gate(f"pair-{pair}", candidate, baselines, work / f"gate-aa-{pair}")
+        tight = gate(f"pair-{pair}", candidate, baselines, work / f"gate-aa-tight-{pair}", tight_rules)
         row: dict[str, Any] = {
             "pair": pair,
             "hog": hog,
@@ -159,6 +168,8 @@ def aa_pairs(args: argparse.Namespace, work: Path, old_tree: Path | None) -> lis
             "failed": [r["metric"] for r in verdict["results"] if r["status"] == "fail"],
             "ratios": {r["metric"]: r["estimate"] for r in verdict["results"]},
             "error": verdict.get("error"),
+            "tight_exit": tight["exit"],
+            "tight_error": tight.get("error"),
         }
         if old_tree is not None:
             b, c = first_run(baseline_dir), first_run(candidate)
@@ -172,8 +183,8 @@ def aa_pairs(args: argparse.Namespace, work: Path, old_tree: Path | None) -> lis
 
 
 def power(case: str, args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
-    settings, metric = CASES[case]
-    path = scenario(work, case, args.duration, **settings)
+    factors, metric = CASES[case]
+    path = scenario(work, case, args, factors)
     rows = []
     for trial in range(args.pairs):
         candidate = run_group(path, args.repeats, work / "runs")
@@ -265,6 +276,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--duration", type=float, default=4.0)
+    parser.add_argument("--jitter-ms", type=float, default=5.0, help="simulator jitter of every gap")
     parser.add_argument("--cases", default="aa,ttft,tpot,throughput,accuracy")
     args = parser.parse_args()
     cases = args.cases.split(",")
@@ -295,6 +307,8 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
                 "pairs": len(chosen),
                 "failed": sum(r["exit"] == 1 for r in chosen),
                 "refused": sum(r["exit"] == 2 for r in chosen),
+                "tight_failed": sum(r["tight_exit"] == 1 for r in chosen),
+                "tight_refused": sum(r["tight_exit"] == 2 for r in chosen),
                 "old_failed": sum(bool(r.get("old_failed")) for r in chosen),
                 "old_tight_failed": sum(bool(r.get("old_tight_failed")) for r in chosen),
                 "calibration_runs_replaced": sum(r["replaced"] for r in chosen),

@@ -4,7 +4,9 @@ First run on main: no baseline yet, so the gate records, and the calibration run
 their noise floors and golden rounds) are promoted. Then a pull request, run several times,
 whose model answers golden items much worse: the gate step fails (exit 1) and leaves gate.xml
 and gate.md for the comment and test-report steps. The counts are smaller than the workflow's
-(3 calibration runs, 2 repeats, 2 golden rounds, 3 s runs) to keep the test short.
+(3 calibration runs, 2 repeats, 2 golden rounds, 5 s runs) to keep the test short, and the
+performance rules of examples/gates.yaml are widened to 30 %: with so few runs the calibrated
+floors of a busy machine can exceed 10 %, and the gate would rightly refuse a 10 % rule.
 """
 
 from __future__ import annotations
@@ -78,7 +80,22 @@ def stop_sim(workdir: Path) -> None:
     (workdir / "sim.pid").unlink()
 
 
-SMALL = {"SLM_DURATION": "3", "SLM_CALIBRATION_RUNS": "3", "SLM_REPEATS": "2", "SLM_GOLDEN_ROUNDS": "2"}
+SMALL = {
+    "SLM_DURATION": "5",
+    "SLM_CALIBRATION_RUNS": "3",
+    "SLM_REPEATS": "2",
+    "SLM_GOLDEN_ROUNDS": "2",
+    "SLM_RULES": "wide-gates.yaml",
+}
+
+
+def widened_rules(workdir: Path) -> None:
+    rules = yaml.safe_load((REPO / "examples" / "gates.yaml").read_text(encoding="utf-8"))
+    for rule in rules["relative"]:
+        for field in ("max_increase_pct", "max_decrease_pct"):
+            if field in rule:
+                rule[field] = 30
+    (workdir / "wide-gates.yaml").write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
 
 
 def run_dir_of(workdir: Path) -> Path:
@@ -94,6 +111,7 @@ def run_dir_of(workdir: Path) -> Path:
 
 @pytest.mark.slow
 def test_first_main_run_promotes_then_a_worse_pull_request_fails_the_gate(workdir: Path) -> None:
+    widened_rules(workdir)
     first = run_workflow(workdir, {"PROMOTE_BASELINE": "true", **SMALL})
     assert [r.returncode for r in first.values()] == [0] * len(LOCAL_STEPS), {
         n: r.stderr[-800:] for n, r in first.items()
@@ -102,7 +120,7 @@ def test_first_main_run_promotes_then_a_worse_pull_request_fails_the_gate(workdi
     baseline = workdir / "reports" / "baselines" / "main"
     assert (baseline / "noise.json").is_file()
     folders = sorted(p.name for p in baseline.iterdir() if p.is_dir())
-    assert len(folders) == 5 and [f.split("-", 1)[1] for f in folders[-2:]] == ["golden", "golden"]
+    assert len(folders) == 5 and [f.split("-", 1)[1] for f in folders[-2:]] == ["golden-1", "golden-2"]
     stop_sim(workdir)
 
     second = run_workflow(workdir, {"PROMOTE_BASELINE": "false", "SIM_GOLDEN_ACCURACY": "0.6", **SMALL})
@@ -114,7 +132,7 @@ def test_first_main_run_promotes_then_a_worse_pull_request_fails_the_gate(workdi
         "FAIL golden.accuracy ≥ 0.85" in gate.stderr
         and "FAIL accuracy ≥ -2 points vs baseline" in gate.stderr
     )
-    assert "PASS ttft_ms p95 ≤ +10% vs baseline" in gate.stderr
+    assert "PASS ttft_ms p95 ≤ +30% vs baseline" in gate.stderr
     assert "runs (3 + 2) and the requests within them" in (Path(run_dir_of(workdir)) / "gate.md").read_text()
     run_dir = run_dir_of(workdir)
     assert (run_dir / "gate.xml").is_file() and (run_dir / "golden-2" / "golden.parquet").is_file()

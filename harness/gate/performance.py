@@ -27,6 +27,7 @@ from harness.gate.inputs import RunData, Side
 from harness.gate.result import GateResult
 from harness.gate.samples import MIN_BLOCKS, MIN_SAMPLES, latency_sample, throughput_sample
 from harness.gate.stats import (
+    KNOWN_DF,
     Clustered,
     Comparison,
     RunStat,
@@ -133,7 +134,9 @@ def check_performance(gate: RelativeGate, rules: GateRules, baseline: Side, cand
         result.covers = f"runs ({len(runs_b)} + {len(runs_c)}) and the requests within them"
         if min(len(runs_b), len(runs_c)) < 2 and floors is not None and calibrated is not None:
             result.covers += f"; a single run's run-to-run variance from {floors.runs} calibration runs"
-        result.method = f"Yuen's trimmed Welch t on per-run log {_stat_name(key)}, {comparison.df:.1f} df"
+        df = comparison.df or 0.0
+        degrees = "runs' own sampling noise bounds the variance" if df >= KNOWN_DF else f"{df:.1f} df"
+        result.method = f"Yuen's trimmed Welch t on per-run log {_stat_name(key)}, {degrees}"
     return _decide(result, comparison, latency, limit, single, rules.confidence)
 
 
