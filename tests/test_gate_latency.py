@@ -136,6 +136,21 @@ def test_a_rule_tighter_than_its_noise_floor_is_refused(folder: Path) -> None:
     assert "\n" not in message
 
 
+def test_a_run_too_small_to_resample_still_counts_among_several(folder: Path, baseline: Path) -> None:
+    """A run cut short (a stall: few requests in its window) has a statistic but too few
+    samples to resample: one run a side cannot be tested; among several runs it counts."""
+    rng = np.random.default_rng(10)
+    group = synthetic_group(folder, rng, runs=4, run_sd=0.02)
+    tiny = synthetic_run(group, rng, requests=8)
+    ttft = result(gate(baseline, group), "ttft_ms.p95")
+    assert ttft.status == "pass" and ttft.candidate_runs == 5
+    alone = result(gate(synthetic_run(folder, rng), tiny), "ttft_ms.p95")
+    assert (
+        alone.status == "fail"
+        and alone.message == f"missing: fewer than 20 ttft_ms samples to resample in {tiny}"
+    )
+
+
 def test_missing_data_fails_by_default_and_names_what_is_missing(folder: Path) -> None:
     run = synthetic_run(folder, np.random.default_rng(8))
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))

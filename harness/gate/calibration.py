@@ -20,7 +20,7 @@ from harness.gate.stats import RunNoise
 
 RESAMPLES = 1000  # per run and statistic, for the within-run noise that bounds sd_log below
 # An A/A run this many robust standard deviations from the other runs' median is an outlier;
-# the scale is 1.4826 x the median absolute deviation, at least one run's own sampling noise.
+# the scale is 1.4826 x the median absolute deviation, at least a typical run's own sampling noise.
 OUTLIER_Z = 5.0
 OUTLIER_KEYS = ("ttft_ms.p95", "tpot_ms.p50", "e2e_ms.p95", "requests_per_s")
 
@@ -59,12 +59,12 @@ def outlier_runs(side: Side, seed: int = 0) -> dict[Path, str]:
     if len(runs) < 3:
         return found
     for key in OUTLIER_KEYS:
-        stats = [run_stat(run, key, RESAMPLES // 5, seed + i) for i, run in enumerate(runs)]
+        stats = [run_stat(run, key, RESAMPLES // 5, seed + i, strict=False) for i, run in enumerate(runs)]
         if any(s is None for s in stats):
             continue
         logs = np.array([s.log_value for s in stats if s is not None])
         centre = float(np.median(logs))
-        within = float(np.mean([s.within_var for s in stats if s is not None]))
+        within = float(np.median([s.within_var for s in stats if s is not None]))
         scale = max(1.4826 * float(np.median(np.abs(logs - centre))), math.sqrt(within))
         for run, value in zip(runs, logs, strict=True):
             if scale > 0 and abs(value - centre) / scale > OUTLIER_Z and run.path not in found:

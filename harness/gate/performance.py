@@ -25,7 +25,7 @@ from harness.analysis import metrics as m
 from harness.config.gate import LATENCY_METRICS, GateRules, RelativeGate
 from harness.gate.inputs import RunData, Side
 from harness.gate.result import GateResult
-from harness.gate.samples import MIN_BLOCKS, MIN_SAMPLES, latency_sample, throughput_sample
+from harness.gate.samples import MIN_BLOCKS, MIN_SAMPLES, latency_sample, resamplable, throughput_sample
 from harness.gate.stats import (
     KNOWN_DF,
     Clustered,
@@ -47,26 +47,32 @@ def statistic_of(key: str) -> Statistic:
 
 
 def sample_of(run: RunData, metric: str) -> Clustered | None:
-    """The run's samples of `metric`, or None when too few to test."""
+    """The run's samples of `metric`, or None when it has none (or no measured window)."""
     assert run.records is not None
     if metric in LATENCY_METRICS:
         sample = latency_sample(run.records, metric)
-        return sample if sample.n_units >= MIN_SAMPLES else None
+        return sample if sample.n_units else None
     return throughput_sample(run.records, metric, run.value("window.start"), run.value("window.seconds"))
 
 
-def run_stat(run: RunData, key: str, resamples: int, seed: int) -> RunStat | None:
-    """The log statistic of `key` in one run with its within-run sampling variance
-    (None when the run has too few samples, or the statistic is 0)."""
-    sample = sample_of(run, key.split(".", 1)[0])
-    return None if sample is None else _log_stat(sample, statistic_of(key), resamples, seed)
+def run_stat(run: RunData, key: str, resamples: int, seed: int, strict: bool = True) -> RunStat | None:
+    """The log statistic of `key` in one run with its within-run sampling variance. None when
+    the run has no samples or the statistic is 0; when `strict`, also when it has too few
+    samples to resample (else its within-run variance is 0)."""
+    metric = key.split(".", 1)[0]
+    sample = sample_of(run, metric)
+    if sample is None or (strict and not resamplable(sample, metric)):
+        return None
+    return _log_stat(sample, statistic_of(key), resamples if resamplable(sample, metric) else 0, seed)
 
 
 def _log_stat(sample: Clustered, statistic: Statistic, resamples: int, seed: int) -> RunStat | None:
+    """None when the statistic is 0; no resamples: no within-run variance (0)."""
     value = statistic.of(sample)
     if not value > 0:
         return None
-    return RunStat(math.log(value), log_variance(sample, statistic, resamples, seed))
+    within = log_variance(sample, statistic, resamples, seed) if resamples else 0.0
+    return RunStat(math.log(value), within)
 
 
 def check_performance(gate: RelativeGate, rules: GateRules, baseline: Side, candidate: Side) -> GateResult:
@@ -90,18 +96,26 @@ def check_performance(gate: RelativeGate, rules: GateRules, baseline: Side, cand
         result.noise_floor = floors.floor_pct(key, len(runs_b), len(runs_c), rules.confidence)
     runs = [*runs_b, *runs_c]
     found = [sample_of(run, gate.metric) for run in runs]
-    short = [run.label for run, sample in zip(runs, found, strict=True) if sample is None]
-    if short:
+    empty = [run.label for run, sample in zip(runs, found, strict=True) if sample is None]
+    if empty:
+        what = f"no {gate.metric} samples" if latency else "no measured window"
+        return _missing(result, rules, f"{what} in {', '.join(empty)}")
+    samples_b = [s for s in found[: len(runs_b)] if s is not None]
+    samples_c = [s for s in found[len(runs_b) :] if s is not None]
+    statistic = statistic_of(key)
+    single = len(runs_b) == 1 and len(runs_c) == 1
+    short = [
+        run.label
+        for run, s in zip(runs, [*samples_b, *samples_c], strict=True)
+        if not resamplable(s, gate.metric)
+    ]
+    if single and short:
         what = (
             f"fewer than {MIN_SAMPLES} {gate.metric} samples"
             if latency
             else f"a measured window shorter than {MIN_BLOCKS} time blocks"
         )
-        return _missing(result, rules, f"{what} in {', '.join(short)}")
-    samples_b = [s for s in found[: len(runs_b)] if s is not None]
-    samples_c = [s for s in found[len(runs_b) :] if s is not None]
-    statistic = statistic_of(key)
-    single = len(runs_b) == 1 and len(runs_c) == 1
+        return _missing(result, rules, f"{what} to resample in {', '.join(short)}")
     if single:
         if not statistic.of(samples_b[0]) > 0:
             return _missing(result, rules, f"the baseline's {_stat_name(key)} is 0")
@@ -120,9 +134,10 @@ def check_performance(gate: RelativeGate, rules: GateRules, baseline: Side, cand
             f"bootstrap ratio of {_stat_name(key)}, {rules.bootstrap_resamples} resamples of {unit}"
         )
     else:
+        # A run too small to resample still has its statistic; it adds no within-run bound.
         seeds = range(rules.seed, rules.seed + len(samples_b) + len(samples_c))
         stats = [
-            _log_stat(s, statistic, rules.bootstrap_resamples, seed)
+            _log_stat(s, statistic, rules.bootstrap_resamples if resamplable(s, gate.metric) else 0, seed)
             for s, seed in zip([*samples_b, *samples_c], seeds, strict=True)
         ]
         if any(s is None for s in stats):

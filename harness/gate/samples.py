@@ -7,6 +7,9 @@ one request share its batch, its length and its server state.
 Throughput: the measured window cut into equal time blocks; a block's completions (or output
 tokens) are one unit, and the rate is their mean per block second. A block lasts at least
 the median end-to-end latency, so a request rarely spans more than two blocks.
+
+Resampling a run needs enough units (`resamplable`); a run with fewer still has its
+statistic, which is all the comparison of several runs needs from it.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis import metrics as m
+from harness.config.gate import THROUGHPUT_METRICS
 from harness.gate.stats import Clustered
 
-MIN_SAMPLES = 20  # fewer latency samples (requests) than this in a run: too few to test
+MIN_SAMPLES = 20  # fewer latency samples (requests) than this in a run: too few to resample
 MIN_BLOCKS = 5  # fewer time blocks than this in a window: too short to resample
 MAX_BLOCKS = 40
 
@@ -44,9 +48,9 @@ def throughput_sample(
 ) -> Clustered | None:
     """Completions (``requests_per_s``) or output tokens (``output_tokens_per_s``) per time block.
 
-    None when the window is unknown or shorter than `MIN_BLOCKS` blocks. The statistic
-    (block mean x ``scale``) equals the summary's rate: requests sent in the window that
-    succeeded (or their output tokens), per window second.
+    None when the window is unknown or empty. The statistic (block mean x ``scale``) equals
+    the summary's rate: requests sent in the window that succeeded (or their output tokens),
+    per window second.
     """
     rows = m.measured(m.ensure_fields(records))
     sent = m.floats(rows, "sent_at")
@@ -60,9 +64,7 @@ def throughput_sample(
     ok = rows["ok"].eq(True).to_numpy()
     e2e = m.e2e_s(rows)[ok]
     typical = float(np.nanmedian(e2e)) if np.isfinite(e2e).any() else 0.0
-    blocks = min(MAX_BLOCKS, int(window_seconds // max(typical, window_seconds / MAX_BLOCKS)))
-    if blocks < MIN_BLOCKS:
-        return None
+    blocks = max(1, min(MAX_BLOCKS, int(window_seconds // max(typical, window_seconds / MAX_BLOCKS))))
     block_s = window_seconds / blocks
     index = np.clip(((sent - window_start) // block_s).astype(int), 0, blocks - 1)
     amount = (
@@ -72,3 +74,8 @@ def throughput_sample(
     )
     totals = np.bincount(index, weights=amount, minlength=blocks)
     return Clustered.one_per_unit(totals, scale=1.0 / block_s)
+
+
+def resamplable(sample: Clustered, metric: str) -> bool:
+    """Whether a run has enough units to resample: `MIN_SAMPLES` requests, or `MIN_BLOCKS` blocks."""
+    return sample.n_units >= (MIN_BLOCKS if metric in THROUGHPUT_METRICS else MIN_SAMPLES)

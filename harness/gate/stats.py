@@ -191,9 +191,9 @@ def between_runs(
     trimmed from each end, none below five runs: then it is Welch's t), with the winsorized
     variance (Yuen 1974), so one run hit by a machine stall neither moves the centre nor
     swamps the variance. A side with a single run takes the calibrated run-to-run variance,
-    or else the other side's per-run estimate. No side's variance is taken below its runs'
-    mean within-run sampling variance (then known, not estimated): a chance agreement of a
-    few runs cannot narrow the interval below what one run's own noise allows.
+    or else the other side's per-run estimate. No side's variance is taken below the mean
+    within-run sampling variance of its kept runs (then known, not estimated): a chance
+    agreement of a few runs cannot narrow the interval below what one run's own noise allows.
     """
     if len(baseline) < 2 and len(candidate) < 2:
         raise ValueError("between_runs needs at least two runs on one side")
@@ -232,7 +232,7 @@ class _Side:
     df: float | None  # None: one run, variance still to be found
     per_run: float  # run-to-run variance of one run's log statistic (plain sample variance)
     per_run_df: float
-    within: float  # mean within-run sampling variance of the runs
+    within: float  # mean within-run sampling variance of the runs kept (not trimmed)
     shared: bool = False  # variance borrowed from the other side's estimate
 
     def single(self, calibrated: RunNoise | None, other: _Side) -> _Side:
@@ -247,13 +247,15 @@ class _Side:
 
 
 def _trimmed(runs: Sequence[RunStat]) -> _Side:
-    values = np.sort([r.log_value for r in runs])
-    within = float(np.mean([r.within_var for r in runs]))
+    order = np.argsort([r.log_value for r in runs], kind="stable")
+    values = np.array([runs[i].log_value for i in order])
     n = values.size
-    if n == 1:
-        return _Side(float(values[0]), 0.0, None, 0.0, 0.0, within)
     g = int(np.floor(TRIM * n))
     h = n - 2 * g
+    # The within-run noise of the runs kept: a trimmed run's own noise does not bound the centre.
+    within = float(np.mean([runs[i].within_var for i in order[g : n - g]]))
+    if n == 1:
+        return _Side(float(values[0]), 0.0, None, 0.0, 0.0, within)
     winsorized = np.clip(values, values[g], values[n - g - 1])
     var = (n - 1) * float(winsorized.var(ddof=1)) / (h * (h - 1))
     centre = float(values[g : n - g].mean())
