@@ -5,8 +5,9 @@ their noise floors and golden rounds) are promoted. Then a pull request, run sev
 whose model answers golden items much worse: the gate step fails (exit 1) and leaves gate.xml
 and gate.md for the comment and test-report steps. The counts are smaller than the workflow's
 (3 calibration runs, 2 repeats, 2 golden rounds, 5 s runs) to keep the test short, and the
-performance rules of examples/gates.yaml are widened to 30 %: with so few runs the calibrated
-floors of a busy machine can exceed 10 %, and the gate would rightly refuse a 10 % rule.
+performance rules of examples/gates.yaml are widened (+1000 %, -99 %): with so few runs the
+calibrated floors of a machine busy with the whole test suite have exceeded 30 %, and the
+gate rightly refuses a rule tighter than its floor (tests/test_gate_repeat.py checks that).
 """
 
 from __future__ import annotations
@@ -92,9 +93,10 @@ SMALL = {
 def widened_rules(workdir: Path) -> None:
     rules = yaml.safe_load((REPO / "examples" / "gates.yaml").read_text(encoding="utf-8"))
     for rule in rules["relative"]:
-        for field in ("max_increase_pct", "max_decrease_pct"):
-            if field in rule:
-                rule[field] = 30
+        if "max_increase_pct" in rule:
+            rule["max_increase_pct"] = 1000
+        if "max_decrease_pct" in rule:
+            rule["max_decrease_pct"] = 99
     (workdir / "wide-gates.yaml").write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
 
 
@@ -132,7 +134,7 @@ def test_first_main_run_promotes_then_a_worse_pull_request_fails_the_gate(workdi
         "FAIL golden.accuracy ≥ 0.85" in gate.stderr
         and "FAIL accuracy ≥ -2 points vs baseline" in gate.stderr
     )
-    assert "PASS ttft_ms p95 ≤ +30% vs baseline" in gate.stderr
+    assert "PASS ttft_ms p95 ≤ +1000% vs baseline" in gate.stderr
     assert "runs (3 + 2) and the requests within them" in (Path(run_dir_of(workdir)) / "gate.md").read_text()
     run_dir = run_dir_of(workdir)
     assert (run_dir / "gate.xml").is_file() and (run_dir / "golden-2" / "golden.parquet").is_file()
