@@ -20,6 +20,7 @@ BENCHMARKS = {
     "exporter": HERE / "bench_exporter.py",
     "shadow": HERE / "bench_shadow.py",
     "trace-replay": HERE / "bench_trace_replay.py",
+    "gate": HERE / "bench_gate.py",
 }
 
 

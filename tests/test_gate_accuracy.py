@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from harness.config.gate import AbsoluteGate, GateRules, RelativeGate
-from harness.gate import evaluate, load_run_data
+from harness.gate import evaluate, load_side
 from harness.gate.result import GateReport
 from tests._golden_fixtures import golden_run_dir, grouped_set
 
@@ -35,7 +36,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def gate(runs: dict[str, Path], baseline: str, candidate: str, rules: GateRules = RULES) -> GateReport:
     return evaluate(
-        rules, load_run_data(str(runs[baseline]), "--baseline"), load_run_data(str(runs[candidate]), "-c")
+        rules,
+        load_side([str(runs[name]) for name in baseline.split("+")], "--baseline"),
+        load_side([str(runs[name]) for name in candidate.split("+")], "--candidate"),
     )
 
 
@@ -46,6 +49,14 @@ def test_ten_points_lower_accuracy_fails_the_gate(runs: dict[str, Path]) -> None
     assert relative.status == "fail"
     assert (relative.baseline, relative.candidate, relative.estimate) == (0.90, 0.80, pytest.approx(10.0))
     assert relative.p_value == pytest.approx(2 * 0.5**20)
+    assert relative.method.startswith("exact McNemar test on 200 paired items")
+    assert relative.covers == "items (200 paired; 1 and 1 answers per item, averaged per item)"
+    # 20 of 200 items newly wrong, every other item unchanged: the drop is exactly 10 ± t·SE.
+    se = np.sqrt(200 / 199 * (20 * 0.9**2 + 180 * 0.1**2)) / 200
+    assert (relative.ci_low, relative.ci_high) == (
+        pytest.approx(10 - 1.971956 * 100 * se, rel=1e-4),
+        pytest.approx(10 + 1.971956 * 100 * se, rel=1e-4),
+    )
     assert len(report.newly_failing) == 20 and not report.newly_passing
     assert {int(change.item_id[1:]) % 10 for change in report.newly_failing} == {1}  # exactly group g1
     assert report.exit_code == 1
@@ -68,6 +79,21 @@ def test_sampling_noise_alone_does_not_fail_the_gate(runs: dict[str, Path]) -> N
     # Both runs miss about 10 % of items, but different ones: many items change verdict both ways.
     assert len(report.newly_failing) >= 5 and len(report.newly_passing) >= 5
     assert relative.p_value is not None and relative.p_value > 0.05
+
+
+def test_repeated_answers_are_averaged_per_item(runs: dict[str, Path]) -> None:
+    """Two independent 90 % runs a side: each item answered twice on each side, the item the unit."""
+    report = gate(
+        runs,
+        "noisy_a+noisy_b",
+        "noisy_b+noisy_a",
+        GateRules(relative=[RelativeGate(metric="accuracy", max_drop_points=2.0)]),
+    )
+    (relative,) = report.results
+    assert relative.status == "pass" and relative.estimate == pytest.approx(0.0)
+    assert relative.covers == "items (200 paired; 2 and 2 answers per item, averaged per item)"
+    assert relative.method == "paired t test on per-item shares of correct answers, 200 items, 199 df"
+    assert (relative.baseline_runs, relative.candidate_runs) == (2, 2)
 
 
 def test_a_summary_file_alone_gives_a_point_comparison(runs: dict[str, Path]) -> None:

@@ -104,3 +104,36 @@ def test_usage_errors_exit_2_with_one_line(
     rules.write_text("absolute:\n  - metric: errors.rate\n    max: 0.01\n    min: 0\n", encoding="utf-8")
     assert run_app(["gate", "--baseline", str(runs["good"]), *candidate, "--rules", str(rules)]) == 2
     assert "absolute[0].max: needs exactly one of max and min" in last_err_line(capsys)
+
+
+def test_gate_needs_both_sides_and_takes_several_runs_a_side(
+    runs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_app(["gate", "--candidate", str(runs["same"])]) == 2
+    assert last_err_line(capsys) == (
+        "slm-harness: error: --baseline: is required — fix: give --baseline NAME_OR_RUN --candidate RUN"
+        " (or: slm-harness gate calibrate SCENARIO)"
+    )
+    store = tmp_path / "baselines"
+    promote = ["baseline", "promote", str(runs["good"]), str(runs["same"]), "--name", "two"]
+    assert run_app([*promote, "--baselines-dir", str(store)]) == 0
+    stored = Path(capsys.readouterr().out.strip())
+    assert sorted(p.name for p in stored.iterdir() if p.is_dir()) == [
+        f"01-{runs['good'].name}",
+        f"02-{runs['same'].name}",
+    ]
+    rules = tmp_path / "gates.yaml"
+    rules.write_text("relative:\n  - metric: accuracy\n    max_drop_points: 2\n", encoding="utf-8")
+    gate = ["gate", "--baseline", "two", "--baselines-dir", str(store), "--rules", str(rules)]
+    candidates = [
+        "--candidate",
+        str(runs["worse"]),
+        "--candidate",
+        str(runs["worse"]),
+        "--out",
+        str(tmp_path),
+    ]
+    assert run_app([*gate, *candidates]) == 1
+    (accuracy,) = json.loads((tmp_path / "gate.json").read_text(encoding="utf-8"))["results"]
+    assert (accuracy["baseline_runs"], accuracy["candidate_runs"]) == (2, 2)
+    assert accuracy["covers"] == "items (100 paired; 2 and 2 answers per item, averaged per item)"

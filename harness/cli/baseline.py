@@ -17,15 +17,25 @@ BaselinesDir = Annotated[Path, typer.Option(help="Where named baselines are stor
 
 @app.command("promote")
 def promote(
-    run: Annotated[Path, typer.Argument(help="The run directory to keep as a baseline.")],
+    run: Annotated[
+        list[Path], typer.Argument(help="Run directories, or group directories (run --repeat), to keep.")
+    ],
     name: Annotated[str, typer.Option(help="Baseline name, used as --baseline NAME by the gate.")],
     replace: Annotated[bool, typer.Option(help="Replace an existing baseline of this name.")] = False,
     baselines_dir: BaselinesDir = DEFAULT_BASELINES_DIR,
 ) -> None:
-    """Store a run's results as a named baseline; prints the baseline's directory."""
-    from harness.gate.baselines import promote as promote_run
+    """Store runs' results as a named baseline; prints the baseline's directory.
 
-    baseline = promote_run(run, name, baselines_dir, replace=replace)
+    Noise floors (noise.json from gate calibrate) come with the runs, or stay from the
+    baseline being replaced.
+    """
+    import sys
+
+    from harness.gate.baselines import promote as promote_runs
+
+    baseline = promote_runs(run, name, baselines_dir, replace=replace)
+    if baseline.noise == "kept":
+        print(f"kept the noise floors of the replaced baseline {name}", file=sys.stderr)
     print(baseline.path)
 
 
@@ -36,4 +46,5 @@ def list_(baselines_dir: BaselinesDir = DEFAULT_BASELINES_DIR) -> None:
 
     for b in list_baselines(baselines_dir):
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(b.promoted_at))
-        print(f"{b.name}\t{when}Z\t{b.source}")
+        floors = "calibrated" if b.noise else "no noise floors"
+        print(f"{b.name}\t{when}Z\t{b.runs} run(s), {floors}\t{b.source}")

@@ -58,6 +58,9 @@ def run(
     ] = "127.0.0.1",
     master_bind_port: Annotated[int, typer.Option(help="With --master: port workers connect to.")] = 5557,
     set_: SetOption = None,
+    repeat: Annotated[
+        int, typer.Option(min=1, help="Run it N times: one run directory each, in a group directory.")
+    ] = 1,
 ) -> None:
     """Run a load scenario; prints the run directory on the last line."""
     from rich.console import Console
@@ -65,6 +68,7 @@ def run(
 
     from harness.config.scenario import load_scenario
     from harness.jobs.loadtest import EXIT_INTERRUPTED, LoadRunOptions, run_loadtest
+    from harness.jobs.repeat import run_repeats
     from harness.load.driver import MasterOptions
     from harness.report.console import render_summary
 
@@ -93,7 +97,7 @@ def run(
         options.master = MasterOptions(
             bind_host=master_bind_host, bind_port=master_bind_port, expect_workers=expect_workers
         )
-    result = run_loadtest(spec, options)
+    result = run_repeats(spec, options, repeat) if repeat > 1 else run_loadtest(spec, options)
     Console(file=sys.stderr).print(render_summary(result.summary))
     console = Console(file=sys.stderr)
     for note in result.notes:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from harness.analysis import metrics as m
 from harness.compare.sides import Side, Unit
-from harness.gate.stats import bootstrap_ratio, mean_stat, percentile_stat
+from harness.gate.stats import Clustered, RunStat, Statistic, between_runs, bootstrap_compare, log_variance
 
 RESAMPLES = 2000
 CONFIDENCE = 0.95
@@ -169,35 +169,39 @@ def effect(reference: Side, other: Side, metric: Metric) -> dict[str, Any]:
     if metric.samples is None:
         out["noise"] = "none: one value per run"
         return out
+    statistic = Statistic(metric.percentile)
     if len(reference.units) >= 2 and len(other.units) >= 2:
-        a = np.array([_unit_stat(u, metric) for u in reference.units], dtype=float)
-        b = np.array([_unit_stat(u, metric) for u in other.units], dtype=float)
-        a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-        if a.size >= 2 and b.size >= 2 and a.mean() > 0:
-            est = bootstrap_ratio(a, b, mean_stat, RESAMPLES, CONFIDENCE, SEED)
-            out["reference"], out["value"] = float(a.mean()), float(b.mean())
-            out["ratio"], out["interval"] = est.point, [est.low, est.high]
-            out["noise"] = f"runs ({a.size} and {b.size} repetitions, bootstrap over runs)"
+        # The gate's model of run-to-run noise: each repetition's log statistic, compared with
+        # Yuen's trimmed Welch t (a stalled repetition neither moves the centre nor swamps it).
+        runs_a = [s for s in (_run_stat(u, metric, statistic) for u in reference.units) if s is not None]
+        runs_b = [s for s in (_run_stat(u, metric, statistic) for u in other.units) if s is not None]
+        if len(runs_a) >= 2 and len(runs_b) >= 2:
+            between = between_runs(runs_a, runs_b, CONFIDENCE)
+            out["reference"], out["value"] = between.baseline, between.candidate
+            out["ratio"], out["interval"] = between.ratio, [between.low, between.high]
+            out["noise"] = f"runs ({len(runs_a)} and {len(runs_b)} repetitions, between-run variance)"
         return out
-    a = np.concatenate([metric.samples(u) for u in reference.units])
-    b = np.concatenate([metric.samples(u) for u in other.units])
-    statistic = percentile_stat(metric.percentile) if metric.percentile is not None else mean_stat
-    if a.size < MIN_SAMPLES or b.size < MIN_SAMPLES or not statistic(a[None, :])[0] > 0:
+    a = Clustered.one_per_unit(np.concatenate([metric.samples(u) for u in reference.units]))
+    b = Clustered.one_per_unit(np.concatenate([metric.samples(u) for u in other.units]))
+    if a.n_units < MIN_SAMPLES or b.n_units < MIN_SAMPLES or not statistic.of(a) > 0:
         return out
-    est = bootstrap_ratio(a, b, statistic, RESAMPLES, CONFIDENCE, SEED)
+    est = bootstrap_compare(a, b, statistic, RESAMPLES, CONFIDENCE, SEED)
     if not (np.isfinite(est.low) and np.isfinite(est.high)):
         return out  # a resample with a zero reference: no interval to give
     out["interval"] = [est.low, est.high]
-    out["noise"] = f"{metric.noise} ({a.size} and {b.size}, bootstrap over {metric.noise} within one run)"
+    out["noise"] = (
+        f"{metric.noise} ({a.n_units} and {b.n_units}, bootstrap over {metric.noise} within one run)"
+    )
     return out
 
 
-def _unit_stat(unit: Unit, metric: Metric) -> float:
-    """A repetition's own value of the metric (from its records when it has samples)."""
+def _run_stat(unit: Unit, metric: Metric, statistic: Statistic) -> RunStat | None:
+    """A repetition's log statistic of the metric and its within-run sampling variance."""
     assert metric.samples is not None
-    samples = metric.samples(unit)
-    if samples.size == 0:
-        return float("nan")
-    if metric.percentile is not None:
-        return float(np.percentile(samples, metric.percentile))
-    return float(samples.mean())
+    sample = Clustered.one_per_unit(metric.samples(unit))
+    if sample.n_units < MIN_SAMPLES:
+        return None
+    value = statistic.of(sample)
+    if not value > 0:
+        return None
+    return RunStat(float(np.log(value)), log_variance(sample, statistic, RESAMPLES, SEED))

@@ -18,7 +18,7 @@ import yaml
 from harness.analysis import metrics as m
 from harness.compare.accuracy import ANSWERS_FILE, item_correct
 from harness.config.errors import ConfigError
-from harness.gate.inputs import RunData, load_run_data
+from harness.gate.inputs import RunData, load_side, run_dirs
 from harness.records.rundir import SCENARIO_FILE
 
 OPTION = "compare"
@@ -54,7 +54,13 @@ def load_sides(arguments: list[str]) -> list[Side]:
     """Sides of the given arguments, in order; a multi-target run expands to its targets."""
     sides: list[Side] = []
     for argument in arguments:
-        paths = [p for p in argument.split(",") if p]
+        # A group directory (run --repeat) stands for its runs, as if joined with commas.
+        paths = [
+            str(d)
+            for p in argument.split(",")
+            if p
+            for d in (_runs_of(Path(p)) if Path(p).is_dir() else [Path(p)])
+        ]
         runs = [_load(p) for p in paths]
         targets = runs[0][0].summary.get("targets")
         if targets and len(runs) == 1:
@@ -130,9 +136,14 @@ def _at(data: dict[str, Any], path: tuple[str, ...]) -> Any:
     return node
 
 
+def _runs_of(folder: Path) -> list[Path]:
+    return run_dirs(folder) or [folder]
+
+
 def _load(path: str) -> tuple[RunData, dict[str, Any]]:
-    run = load_run_data(path, OPTION)
-    if run.records is None or not run.summary:
+    runs = load_side([path], OPTION).runs
+    run = runs[0]
+    if len(runs) != 1 or run.records is None or not run.summary:
         raise ConfigError(
             path, OPTION, "holds no records.parquet and summary.json", "point at a finished run directory"
         )

@@ -20,6 +20,7 @@ from harness.config.validation import from_validation_error
 
 LATENCY_METRICS: tuple[str, ...] = ("ttft_ms", "ttfc_ms", "tpot_ms", "itl_ms", "e2e_ms")
 THROUGHPUT_METRICS: tuple[str, ...] = ("requests_per_s", "output_tokens_per_s")
+STATS: tuple[str, ...] = ("p50", "p90", "p95", "p99", "mean")
 ACCURACY = "accuracy"
 
 
@@ -94,6 +95,7 @@ class RelativeGate(StrictModel):
 def _default_relative() -> list[RelativeGate]:
     return [
         RelativeGate(metric="ttft_ms", stat="p95", max_increase_pct=10.0),
+        RelativeGate(metric="tpot_ms", stat="p50", max_increase_pct=10.0),
         RelativeGate(metric="e2e_ms", stat="p95", max_increase_pct=10.0),
         RelativeGate(metric="requests_per_s", max_decrease_pct=10.0),
         RelativeGate(metric="accuracy", max_drop_points=2.0),
@@ -104,7 +106,7 @@ class GateRules(StrictModel):
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0)  # of the intervals and tests
     bootstrap_resamples: int = Field(default=2000, ge=200, le=100_000)
     seed: int = 0  # bootstrap resampling seed: the same inputs always give the same verdict
-    missing: Literal["skip", "fail"] = "skip"  # a gate whose data is absent from either run
+    missing: Literal["skip", "fail"] = "fail"  # a gate whose data is absent from either side
     absolute: list[AbsoluteGate] = Field(default_factory=list)
     relative: list[RelativeGate] = Field(default_factory=_default_relative)
 
@@ -121,6 +123,13 @@ class GateRules(StrictModel):
                     )
                 seen.add(gate.label)
         return self
+
+    def relative_for(self, has_golden: bool) -> list[RelativeGate]:
+        """The relative rules to evaluate: without a ``relative`` section, the default accuracy
+        rule applies only when either side has golden results."""
+        if has_golden or "relative" in self.model_fields_set:
+            return list(self.relative)
+        return [gate for gate in self.relative if gate.metric != ACCURACY]
 
 
 def load_gate_rules(path: Path | None) -> GateRules:

@@ -55,11 +55,22 @@ def _case(result: GateResult, report: GateReport) -> ET.Element:
 
 
 def _details(result: GateResult, report: GateReport) -> str:
-    lines = [
-        f"metric: {result.metric}",
-        f"threshold: {result.threshold}",
-        f"result: {result.message}",
-    ]
+    lines = [f"metric: {result.metric}", f"threshold: {result.threshold}"]
+    if result.estimate is not None:
+        unit = " points (drop)" if result.metric.startswith("golden") else " (ratio candidate / baseline)"
+        lines.append(f"effect: {result.estimate:.4g}{unit}")
+    if result.ci_low is not None and result.ci_high is not None:
+        lines.append(f"interval ({report.confidence:.0%}): {result.ci_low:.4g} to {result.ci_high:.4g}")
+    if result.p_value is not None:
+        lines.append(f"p-value: {result.p_value:.3g}")
+    if result.kind == "relative":
+        floor = "not calibrated" if result.noise_floor is None else f"{result.noise_floor:.2f}%"
+        lines.append(f"noise floor: {'not applicable' if result.metric.startswith('golden') else floor}")
+    if result.covers:
+        lines.append(f"interval covers: {result.covers}")
+    if result.baseline_runs or result.candidate_runs:
+        lines.append(f"runs: baseline {result.baseline_runs}, candidate {result.candidate_runs}")
+    lines.append(f"result: {result.message}")
     if result.method:
         lines.append(f"method: {result.method}")
     if result.metric.startswith("golden"):

@@ -8,17 +8,26 @@ ITEMS_LISTED = 25
 _ICONS = {"pass": "✅", "fail": "❌", "skip": "⚪"}
 
 DECISION_RULES = """\
-- **Absolute gates** compare one number of the candidate's `summary.json` with its bound.
-- **Latency** (relative): ratio candidate / baseline of the statistic (e.g. p95) of the raw
-  per-request samples, with a seeded percentile-bootstrap interval. Fails only when the ratio
-  exceeds 1 + threshold **and** the interval's lower bound exceeds 1.
-- **Throughput** (relative): completions (or output tokens) per second of the measured window;
-  ratio candidate / baseline with a bootstrap interval over the per-request records (the count
-  of requests sent is taken as given). Fails only when the ratio is below 1 - threshold **and**
-  the interval's upper bound is below 1.
-- **Accuracy** (relative): items paired by set and id; exact two-sided McNemar test on the
-  discordant pairs. Fails only when the drop exceeds the threshold (in points) **and**
-  p < 1 - confidence with more newly failing than newly passing items.
+- **Absolute gates** compare one number of the candidate's `summary.json` with its bound (with
+  several runs, the mean of the runs).
+- **Latency and throughput** (relative): ratio candidate / baseline of the statistic (p50…p99
+  or mean of the per-request samples; ITL gaps grouped by request; throughput per time block).
+  With two or more runs on a side, the interval is Yuen's trimmed Welch t interval on the
+  runs' log statistics (one run in five trimmed from each end, so a run hit by a machine
+  stall does not decide): it covers run-to-run noise and the requests within runs. With one
+  run a side it is a bootstrap of that run's requests (or time blocks): it covers within-run
+  noise only, and a calibrated noise floor stands in for run-to-run noise (the interval must
+  clear it).
+  Latency fails only when the ratio exceeds 1 + threshold **and** the slowdown is significant;
+  throughput mirrors it below 1.
+- **Accuracy** (relative): items paired by set and id; each item's share of correct answers
+  over all its answers on a side (repeated answers to one item are not independent). Exact
+  McNemar test when every item was answered once a side, else a paired t test on the items;
+  fails only when the drop exceeds the threshold (in points) **and** p < 1 - confidence.
+- **Noise floor**: from `slm-harness gate calibrate` (A/A runs); a rule tighter than its floor
+  is refused.
+- **Missing data** fails the gate (`missing: fail`), naming what is missing, unless the rules
+  say `missing: skip`.
 - Without per-request records or golden results on both sides, point values are compared
   (no significance test)."""
 
@@ -36,8 +45,9 @@ def gate_markdown(report: GateReport) -> str:
         + (f" · model `{report.model}`" if report.model else "")
         + f" · confidence {report.confidence:.0%}",
         "",
-        "| | Gate | Baseline | Candidate | Change | Result |",
-        "|---|---|---|---|---|---|",
+        "| | Gate | Baseline | Candidate | Effect (interval) | p | Threshold | Noise floor | Covers"
+        " | Result |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [_row(result) for result in report.results]
     lines += _items("Newly failing items", report.newly_failing)
@@ -61,6 +71,10 @@ def _row(r: GateResult) -> str:
         _value(r, r.baseline),
         _value(r, r.candidate),
         _change(r),
+        "–" if r.p_value is None else f"{r.p_value:.2g}",
+        _cell(r.threshold),
+        _floor(r),
+        _cell(r.covers or "–"),
         _cell(r.message, limit=240),
     ]
     return "| " + " | ".join(cells) + " |"
@@ -81,11 +95,19 @@ def _change(r: GateResult) -> str:
         return "–"
     if r.metric.startswith("golden"):
         text = f"{-r.estimate:+.1f} pts"
-        return text + (f" (p = {r.p_value:.3g})" if r.p_value is not None else "")
+        if r.ci_low is not None and r.ci_high is not None:
+            text += f" ({-r.ci_high:+.1f} to {-r.ci_low:+.1f})"
+        return text
     text = f"×{r.estimate:.3f}"
     if r.ci_low is not None and r.ci_high is not None:
         text += f" ({r.ci_low:.3f}–{r.ci_high:.3f})"
     return text
+
+
+def _floor(r: GateResult) -> str:
+    if r.noise_floor is None:
+        return "–" if r.kind == "absolute" or r.metric.startswith("golden") else "not calibrated"
+    return f"{r.noise_floor:.1f}%"
 
 
 def _items(title: str, items: list[ItemChange]) -> list[str]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from harness.gate.inputs import RunData
+from harness.gate.inputs import Side
 from harness.gate.result import GateReport
 from harness.publish import catalogue as c
 from harness.publish.push import Sample, push_metrics, registry_from_samples, run_grouping_key
 
 
-def gate_metrics(report: GateReport, baseline: RunData, candidate: RunData) -> list[Sample]:
+def gate_metrics(report: GateReport, baseline: Side, candidate: Side) -> list[Sample]:
     """Every sample a gate evaluation publishes, as (metric name, labels, value).
 
     ``slm_gate_passed`` per evaluated gate (skipped gates publish nothing), the count of
@@ -23,7 +23,7 @@ def gate_metrics(report: GateReport, baseline: RunData, candidate: RunData) -> l
     samples.append((c.GATE_FAILED.name, target, float(len(report.failed))))
     samples.append((c.GATE_TIMESTAMP.name, target, report.evaluated_at))
     for spec, side in ((c.GOLDEN_ACCURACY, candidate), (c.GOLDEN_BASELINE_ACCURACY, baseline)):
-        sets = (side.summary.get("golden") or {}).get("sets") or {}
+        sets = (side.golden_section() or side.summary.get("golden") or {}).get("sets") or {}
         for set_name, block in sorted(sets.items()):
             if block.get("accuracy") is not None:
                 samples.append((spec.name, {**target, "golden_set": set_name}, float(block["accuracy"])))

@@ -1,162 +1,207 @@
-"""Relative latency and throughput gates: bootstrap ratio intervals over per-request records.
+"""Relative latency and throughput gates: candidate / baseline ratios with intervals that say
+which noise they cover.
 
-Latency: the statistic (p50…p99 or mean) of the raw per-request samples of the measured,
-successful requests (ITL: the pooled chunk gaps). The ratio candidate / baseline fails the
-gate when its point estimate exceeds 1 + threshold AND the lower bound of its bootstrap
-interval exceeds 1 (the slowdown is significant).
+Samples come from ``harness.gate.samples`` (requests; ITL gaps clustered by request;
+throughput by time block). The statistic is p50…p99 or the mean (latency), or the rate
+(throughput).
 
-Throughput: each measured request contributes its completion (1 when it succeeded, else 0) or
-its output tokens, times n / window, so the mean over requests is the run's rate. Requests are
-resampled with replacement, keeping their number: the interval reflects which requests
-succeed and how long their outputs are, and takes the count of requests sent in the window as
-given. The ratio fails the gate when its point estimate is below 1 - threshold AND the upper
-bound of its interval is below 1.
+- One run a side: a bootstrap of each run's units. The interval covers within-run noise
+  only, and the gate says so; a calibrated noise floor stands in for run-to-run noise: the
+  interval must clear 1 ± floor to count as significant.
+- Two or more runs on a side: per-run log statistics compared with Yuen's trimmed Welch t
+  interval on their run-to-run variance (``harness.gate.stats.between_runs``), so the
+  interval covers run-to-run noise and the requests within each run.
 
+Latency fails when the ratio exceeds 1 + threshold AND the slowdown is significant
+(interval above 1, or above 1 + floor with one run a side); throughput mirrors it below 1.
 Without records on both sides the summaries' point values are compared, with no test.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+import math
 
 from harness.analysis import metrics as m
 from harness.config.gate import LATENCY_METRICS, GateRules, RelativeGate
-from harness.gate.inputs import RunData
+from harness.gate.inputs import RunData, Side
 from harness.gate.result import GateResult
-from harness.gate.stats import bootstrap_ratio, mean_stat, percentile_stat
+from harness.gate.samples import MIN_BLOCKS, MIN_SAMPLES, latency_sample, resamplable, throughput_sample
+from harness.gate.stats import (
+    KNOWN_DF,
+    Clustered,
+    Comparison,
+    RunStat,
+    Statistic,
+    between_runs,
+    bootstrap_compare,
+    log_variance,
+)
 
-MIN_SAMPLES = 20  # fewer samples than this on either side: not enough to test
-
-_SAMPLES = {
-    "ttft_ms": m.ttft_s,
-    "ttfc_ms": m.ttfc_s,
-    "tpot_ms": m.tpot_s,
-    "itl_ms": m.itl_s,
-    "e2e_ms": m.e2e_s,
-}
 _PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
 
 
-def check_performance(
-    gate: RelativeGate, rules: GateRules, baseline: RunData, candidate: RunData
-) -> GateResult:
-    if gate.metric in LATENCY_METRICS:
-        return _latency(gate, rules, baseline, candidate)
-    return _throughput(gate, rules, baseline, candidate)
+def statistic_of(key: str) -> Statistic:
+    """The statistic of a gate key: ``ttft_ms.p95`` → the 95th percentile; throughput → the mean."""
+    stat = key.split(".", 1)[1] if "." in key else "mean"
+    return Statistic(None if stat == "mean" else _PERCENTILES[stat])
 
 
-def _latency(gate: RelativeGate, rules: GateRules, baseline: RunData, candidate: RunData) -> GateResult:
-    limit = gate.max_increase_pct or 0.0
-    result = GateResult(
-        name=gate.label,
-        kind="relative",
-        metric=f"{gate.metric}.{gate.stat}",
-        status="pass",
-        message="",
-        threshold=f"≤ +{limit:g}%",
-    )
-    if baseline.records is None or candidate.records is None:
-        key = f"latency.{gate.metric}.{gate.stat}"
-        return _point_only(
-            result, rules, baseline.value(key), candidate.value(key), 1 + limit / 100, higher_is_worse=True
-        )
-    b = _latency_samples(baseline.records, gate.metric)
-    c = _latency_samples(candidate.records, gate.metric)
-    if min(b.size, c.size) < MIN_SAMPLES:
-        return _missing(
-            result, rules, f"too few {gate.metric} samples to test (baseline {b.size}, candidate {c.size})"
-        )
-    statistic = mean_stat if gate.stat == "mean" else percentile_stat(_PERCENTILES[gate.stat])
-    est = bootstrap_ratio(b, c, statistic, rules.bootstrap_resamples, rules.confidence, rules.seed)
-    result.baseline = float(statistic(b[None, :])[0]) * m.MS
-    result.candidate = float(statistic(c[None, :])[0]) * m.MS
-    result.estimate, result.ci_low, result.ci_high = est.point, est.low, est.high
-    result.method = f"bootstrap ratio of {gate.stat}, {rules.bootstrap_resamples} resamples"
-    beyond = est.point > 1 + limit / 100
-    significant = est.low > 1.0
-    result.status = "fail" if beyond and significant else "pass"
-    change = f"{gate.stat} {result.baseline:.1f} ms → {result.candidate:.1f} ms"
-    result.message = f"{change} ({_ratio_text(est.point, est.low, est.high, rules.confidence)}); " + _verdict(
-        beyond, significant, "slower", limit
-    )
-    return result
-
-
-def _throughput(gate: RelativeGate, rules: GateRules, baseline: RunData, candidate: RunData) -> GateResult:
-    limit = gate.max_decrease_pct or 0.0
-    result = GateResult(
-        name=gate.label,
-        kind="relative",
-        metric=gate.metric,
-        status="pass",
-        message="",
-        threshold=f"≥ -{limit:g}%",
-    )
-    if baseline.records is None or candidate.records is None:
-        key = f"throughput.{gate.metric}"
-        return _point_only(
-            result, rules, baseline.value(key), candidate.value(key), 1 - limit / 100, higher_is_worse=False
-        )
-    b = _rate_contributions(baseline, gate.metric)
-    c = _rate_contributions(candidate, gate.metric)
-    if b is None or c is None:
-        return _missing(result, rules, f"fewer than {MIN_SAMPLES} measured requests, or no window, in a run")
-    if b.mean() <= 0:
-        return _missing(result, rules, f"the baseline's {gate.metric} is 0")
-    est = bootstrap_ratio(b, c, mean_stat, rules.bootstrap_resamples, rules.confidence, rules.seed)
-    result.baseline, result.candidate = float(b.mean()), float(c.mean())
-    result.estimate, result.ci_low, result.ci_high = est.point, est.low, est.high
-    result.method = f"bootstrap ratio over per-request contributions, {rules.bootstrap_resamples} resamples"
-    beyond = est.point < 1 - limit / 100
-    significant = est.high < 1.0
-    result.status = "fail" if beyond and significant else "pass"
-    change = f"{result.baseline:.3g}/s → {result.candidate:.3g}/s"
-    result.message = f"{change} ({_ratio_text(est.point, est.low, est.high, rules.confidence)}); " + _verdict(
-        beyond, significant, "lower", limit
-    )
-    return result
-
-
-def _latency_samples(records: pd.DataFrame, metric: str) -> np.ndarray:
-    ok = m.successful(m.measured(m.ensure_fields(records)))
-    samples = _SAMPLES[metric](ok)
-    return samples[np.isfinite(samples)]
-
-
-def _rate_contributions(run: RunData, metric: str) -> np.ndarray | None:
-    """Per measured request: its share of the run's rate (completions or output tokens per second)."""
+def sample_of(run: RunData, metric: str) -> Clustered | None:
+    """The run's samples of `metric`, or None when it has none (or no measured window)."""
     assert run.records is not None
-    rows = m.measured(m.ensure_fields(run.records))
-    seconds = run.value("window.seconds")
-    if seconds is None:
-        sent, done = m.floats(rows, "sent_at"), m.floats(rows, "sent_at") + m.floats(rows, "e2e_s")
-        seconds = float(np.nanmax(done) - np.nanmin(sent)) if len(rows) else 0.0
-    if len(rows) < MIN_SAMPLES or not seconds > 0:
+    if metric in LATENCY_METRICS:
+        sample = latency_sample(run.records, metric)
+        return sample if sample.n_units else None
+    return throughput_sample(run.records, metric, run.value("window.start"), run.value("window.seconds"))
+
+
+def run_stat(run: RunData, key: str, resamples: int, seed: int, strict: bool = True) -> RunStat | None:
+    """The log statistic of `key` in one run with its within-run sampling variance. None when
+    the run has no samples or the statistic is 0; when `strict`, also when it has too few
+    samples to resample (else its within-run variance is 0)."""
+    metric = key.split(".", 1)[0]
+    sample = sample_of(run, metric)
+    if sample is None or (strict and not resamplable(sample, metric)):
         return None
-    ok = rows["ok"].eq(True).to_numpy()
-    per_request = (
-        ok.astype(float)
-        if metric == "requests_per_s"
-        else np.where(ok, np.nan_to_num(m.floats(rows, "n_out")), 0.0)
+    return _log_stat(sample, statistic_of(key), resamples if resamplable(sample, metric) else 0, seed)
+
+
+def _log_stat(sample: Clustered, statistic: Statistic, resamples: int, seed: int) -> RunStat | None:
+    """None when the statistic is 0; no resamples: no within-run variance (0)."""
+    value = statistic.of(sample)
+    if not value > 0:
+        return None
+    within = log_variance(sample, statistic, resamples, seed) if resamples else 0.0
+    return RunStat(math.log(value), within)
+
+
+def check_performance(gate: RelativeGate, rules: GateRules, baseline: Side, candidate: Side) -> GateResult:
+    latency = gate.metric in LATENCY_METRICS
+    key = f"{gate.metric}.{gate.stat}" if latency else gate.metric
+    limit = (gate.max_increase_pct if latency else gate.max_decrease_pct) or 0.0
+    result = GateResult(
+        name=gate.label,
+        kind="relative",
+        metric=key,
+        status="pass",
+        message="",
+        threshold=f"≤ +{limit:g}%" if latency else f"≥ -{limit:g}%",
     )
-    return per_request * (len(rows) / seconds)
+    runs_b, runs_c = baseline.load_runs, candidate.load_runs
+    result.baseline_runs, result.candidate_runs = len(runs_b), len(runs_c)
+    if not runs_b or not runs_c:
+        return _point_only(result, rules, baseline, candidate, latency, limit)
+    floors = baseline.noise or candidate.noise
+    if floors is not None:
+        result.noise_floor = floors.floor_pct(key, len(runs_b), len(runs_c), rules.confidence)
+    runs = [*runs_b, *runs_c]
+    found = [sample_of(run, gate.metric) for run in runs]
+    empty = [run.label for run, sample in zip(runs, found, strict=True) if sample is None]
+    if empty:
+        what = f"no {gate.metric} samples" if latency else "no measured window"
+        return _missing(result, rules, f"{what} in {', '.join(empty)}")
+    samples_b = [s for s in found[: len(runs_b)] if s is not None]
+    samples_c = [s for s in found[len(runs_b) :] if s is not None]
+    statistic = statistic_of(key)
+    single = len(runs_b) == 1 and len(runs_c) == 1
+    short = [
+        run.label
+        for run, s in zip(runs, [*samples_b, *samples_c], strict=True)
+        if not resamplable(s, gate.metric)
+    ]
+    if single and short:
+        what = (
+            f"fewer than {MIN_SAMPLES} {gate.metric} samples"
+            if latency
+            else f"a measured window shorter than {MIN_BLOCKS} time blocks"
+        )
+        return _missing(result, rules, f"{what} to resample in {', '.join(short)}")
+    if single:
+        if not statistic.of(samples_b[0]) > 0:
+            return _missing(result, rules, f"the baseline's {_stat_name(key)} is 0")
+        comparison = bootstrap_compare(
+            samples_b[0],
+            samples_c[0],
+            statistic,
+            rules.bootstrap_resamples,
+            rules.confidence,
+            rules.seed,
+        )
+        unit = {"itl_ms": "requests (their chunk gaps together)"}.get(gate.metric, "requests")
+        unit = unit if latency else "time blocks"
+        result.covers = f"{unit} of one run a side; run-to-run noise not covered"
+        result.method = (
+            f"bootstrap ratio of {_stat_name(key)}, {rules.bootstrap_resamples} resamples of {unit}"
+        )
+    else:
+        # A run too small to resample still has its statistic; it adds no within-run bound.
+        seeds = range(rules.seed, rules.seed + len(samples_b) + len(samples_c))
+        stats = [
+            _log_stat(s, statistic, rules.bootstrap_resamples if resamplable(s, gate.metric) else 0, seed)
+            for s, seed in zip([*samples_b, *samples_c], seeds, strict=True)
+        ]
+        if any(s is None for s in stats):
+            return _missing(result, rules, f"the {_stat_name(key)} is 0 in a run")
+        stats_b = [s for s in stats[: len(samples_b)] if s is not None]
+        stats_c = [s for s in stats[len(samples_b) :] if s is not None]
+        calibrated = floors.noise(key) if floors is not None else None
+        comparison = between_runs(stats_b, stats_c, rules.confidence, calibrated)
+        result.covers = f"runs ({len(runs_b)} + {len(runs_c)}) and the requests within them"
+        if min(len(runs_b), len(runs_c)) < 2 and floors is not None and calibrated is not None:
+            result.covers += f"; a single run's run-to-run variance from {floors.runs} calibration runs"
+        df = comparison.df or 0.0
+        degrees = "runs' own sampling noise bounds the variance" if df >= KNOWN_DF else f"{df:.1f} df"
+        result.method = f"Yuen's trimmed Welch t on per-run log {_stat_name(key)}, {degrees}"
+    return _decide(result, comparison, latency, limit, single, rules.confidence)
+
+
+def _decide(
+    result: GateResult, c: Comparison, latency: bool, limit: float, single: bool, confidence: float
+) -> GateResult:
+    floor = (result.noise_floor or 0.0) / 100 if single else 0.0
+    result.estimate, result.ci_low, result.ci_high, result.p_value = c.ratio, c.low, c.high, c.p_value
+    if latency:
+        result.baseline, result.candidate = c.baseline * m.MS, c.candidate * m.MS
+        beyond, significant = c.ratio > 1 + limit / 100, c.low > 1 + floor
+        change = f"{result.metric.split('.')[1]} {result.baseline:.1f} ms → {result.candidate:.1f} ms"
+        worse = "slower"
+    else:
+        result.baseline, result.candidate = c.baseline, c.candidate
+        beyond, significant = c.ratio < 1 - limit / 100, c.high < 1 - floor
+        change = f"{c.baseline:.3g}/s → {c.candidate:.3g}/s"
+        worse = "lower"
+    result.status = "fail" if beyond and significant else "pass"
+    ratio = f"×{c.ratio:.3f}, {confidence:.0%} CI {c.low:.3f}–{c.high:.3f}, p = {c.p_value:.2g}"
+    note = ""
+    if single:
+        note = (
+            f"; one run a side: noise floor {result.noise_floor:.1f}% applied"
+            if result.noise_floor is not None
+            else "; one run a side and no calibrated noise floor: run-to-run noise not covered"
+        )
+    result.message = f"{change} ({ratio}); {_verdict(beyond, significant, worse, limit)}{note}"
+    return result
 
 
 def _point_only(
-    result: GateResult,
-    rules: GateRules,
-    base: float | None,
-    cand: float | None,
-    bound: float,
-    higher_is_worse: bool,
+    result: GateResult, rules: GateRules, baseline: Side, candidate: Side, latency: bool, limit: float
 ) -> GateResult:
+    summary_key = f"latency.{result.metric}" if latency else f"throughput.{result.metric}"
+    base, cand = baseline.value(summary_key), candidate.value(summary_key)
     if base is None or cand is None or base <= 0:
-        return _missing(result, rules, f"{result.metric} is missing from a summary")
+        lacking = [
+            s.describe() for s in (baseline, candidate) if not s.load_runs and s.value(summary_key) is None
+        ]
+        return _missing(
+            result,
+            rules,
+            f"no per-request records and no {summary_key} in {' nor '.join(lacking) or 'a side (value 0)'}",
+        )
     ratio = cand / base
     result.baseline, result.candidate, result.estimate = base, cand, ratio
+    result.covers = "nothing (point values)"
     result.method = "point values from the summaries (no per-request records: no significance test)"
-    worse = ratio > bound if higher_is_worse else ratio < bound
+    worse = ratio > 1 + limit / 100 if latency else ratio < 1 - limit / 100
     result.status = "fail" if worse else "pass"
     result.message = f"{base:.4g} → {cand:.4g} (×{ratio:.3f}); " + (
         "beyond the threshold" if worse else "within the threshold"
@@ -166,12 +211,12 @@ def _point_only(
 
 def _missing(result: GateResult, rules: GateRules, why: str) -> GateResult:
     result.status = rules.missing
-    result.message = why
+    result.message = f"missing: {why}"
     return result
 
 
-def _ratio_text(point: float, low: float, high: float, confidence: float) -> str:
-    return f"×{point:.3f}, {confidence:.0%} CI {low:.3f}–{high:.3f}"
+def _stat_name(key: str) -> str:
+    return key.split(".", 1)[1] if "." in key else "rate"
 
 
 def _verdict(beyond: bool, significant: bool, worse: str, limit: float) -> str:

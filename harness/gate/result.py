@@ -21,12 +21,17 @@ class GateResult:
     threshold: str  # the bound as written, e.g. "≤ 1500" or "≤ +10%"
     baseline: float | None = None
     candidate: float | None = None
-    # Relative gates: the estimate compared with the threshold (a ratio, or a drop in points)
-    # and its confidence interval; p_value for the McNemar test.
+    # Relative gates: the effect compared with the threshold (a ratio, or a drop in points),
+    # its confidence interval and the two-sided p-value of "no change".
     estimate: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
     p_value: float | None = None
+    # The calibrated noise floor for this comparison (percent, or None when not calibrated).
+    noise_floor: float | None = None
+    covers: str = ""  # what noise the interval covers: requests, runs, items
+    baseline_runs: int = 0
+    candidate_runs: int = 0
     method: str = ""
 
 

@@ -1,9 +1,13 @@
 """Accuracy of golden results with Wilson score intervals, overall, per set and per tag.
 
 Rows that failed in transport (``error_kind`` set) are counted apart and never scored.
-Accuracy is the weighted share of correct items, Σ w·correct / Σ w. Its interval is the
-Wilson score interval computed on Kish's effective sample size n_eff = (Σ w)² / Σ w²,
-which is the plain Wilson interval when every weight is 1.
+Accuracy is the weighted share of correct answers, Σ w·correct / Σ w. An item asked in
+several rounds (or runs) gives several rows, and they are not independent: its interval is
+the Wilson score interval on an effective sample size clustered by item. The design effect
+is the ratio of the item-clustered (ratio-estimator) variance of the accuracy to the
+variance of as many independent rows; n_eff is Kish's (Σ w)² / Σ w² over rows divided by it
+(never above the rows' n_eff). With one row per item and equal weights this is the plain
+Wilson interval on the number of items.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from harness.analysis.stats import DEFAULT_CONFIDENCE, wilson_interval
 
 
 def accuracy_block(rows: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE) -> dict[str, Any]:
-    """Counts, accuracy, mean score and Wilson interval of the scored rows of `rows`."""
+    """Counts, accuracy, mean score and item-clustered Wilson interval of the scored rows of `rows`."""
     errored = rows["error_kind"].notna()
     scored = rows[~errored]
     block: dict[str, Any] = {
@@ -36,15 +40,33 @@ def accuracy_block(rows: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE) -
     correct = scored["correct"].to_numpy(dtype=bool)
     total = weights.sum()
     accuracy = float(weights[correct].sum() / total)
-    n_eff = float(total * total / np.square(weights).sum())
+    n_eff = effective_items(scored, accuracy)
     low, high = wilson_interval(accuracy * n_eff, n_eff, confidence)
     block.update(
         accuracy=accuracy,
         ci_low=low,
         ci_high=high,
+        effective_n=n_eff,
         mean_score=float((weights * scored["score"].to_numpy(dtype=float)).sum() / total),
     )
     return block
+
+
+def effective_items(scored: pd.DataFrame, accuracy: float) -> float:
+    """The effective sample size of the scored rows' accuracy, clustered by item (see above)."""
+    weights = scored["weight"].to_numpy(dtype=float)
+    total = weights.sum()
+    rows_n = float(total * total / np.square(weights).sum())
+    rows = scored.assign(w=weights, wc=weights * scored["correct"].to_numpy(dtype=float))
+    # Rows without item ids (hand-made frames) are one item each.
+    keys = ["set_name", "item_id"] if "item_id" in rows else [rows.index]
+    per_item = rows.groupby(keys, sort=False)[["w", "wc"]].sum()
+    item_weights, item_correct = per_item["w"].to_numpy(), per_item["wc"].to_numpy()
+    independent = accuracy * (1 - accuracy) * np.square(weights).sum()
+    if independent <= 0:  # every answer right (or wrong): count each item once
+        return float(min(rows_n, total * total / np.square(item_weights).sum()))
+    clustered = float(np.square(item_correct - accuracy * item_weights).sum())
+    return rows_n / max(1.0, clustered / independent)
 
 
 def golden_section(results: pd.DataFrame, confidence: float = DEFAULT_CONFIDENCE) -> dict[str, Any]:

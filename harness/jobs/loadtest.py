@@ -8,6 +8,7 @@ written and a summary is produced, marked partial when the run did not finish.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +37,7 @@ from harness.load.cpu import CpuMonitor
 from harness.load.driver import DriverResult, MasterOptions, run_load
 from harness.load.progress import ProgressDisplay, ProgressStats
 from harness.records import rundir
+from harness.records.record import RequestRecord
 from harness.records.store import RecordWriter
 
 log = logging.getLogger("harness.loadtest")
@@ -54,6 +56,7 @@ class LoadRunOptions:
     master: MasterOptions | None = None  # run as the master of a distributed run
     # Load processes on this host (None: its cores, less one for a local server); 1: this one.
     processes: int | None = None
+    repeat: int | None = None  # index within `run --repeat`: every record is tagged with it
 
 
 @dataclass
@@ -142,7 +145,8 @@ def run_loadtest(
                     )
             facts.model = target.model or ""
             services.start(target)
-            sinks = [writer.append, stats, *services.sinks()]
+            tag = [functools.partial(_tag_repeat, options.repeat)] if options.repeat is not None else []
+            sinks = [*tag, writer.append, stats, *services.sinks()]
             ctx = build_context(as_single(scenario), target, sinks)
             if scenario.targets:
                 plan_targets(ctx, scenario, targets)
@@ -218,6 +222,10 @@ def _drive(
             on_tick=on_tick,
             master=_master(master, scenario, target),
         )
+
+
+def _tag_repeat(index: int, record: RequestRecord) -> None:
+    record.repeat = index
 
 
 def _master(master: MasterOptions | None, scenario: Scenario, target: Target) -> MasterOptions | None:

@@ -112,7 +112,6 @@ def perform(
         intended_at=intended_at,
         prompt_id=item.id,
         target=ctx.target if route is None else route.name,
-        repeat=ctx.repeat,
         pair_id=pair_id,
     )
     if session is not None:

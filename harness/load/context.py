@@ -68,7 +68,6 @@ class LoadContext:
     stage: str | None = None
     stages: list[Stage] = field(default_factory=list)
     target: str | None = None
-    repeat: int | None = None
     # Several targets (A/B, shadow): how each request reaches them; None for one endpoint.
     targets: TargetPlan | None = None
     # Open loop (rate profile; a trace replay's mean rate): None means closed loop.
