@@ -58,7 +58,8 @@ def test_files_that_installed_from_a_clone_install_the_package(project: Path) ->
     env = workflow["jobs"]["gate"]["env"]
     assert (project / env["SLM_SCENARIO"]).is_file()
     assert all((project / path).is_file() for path in env["SLM_GOLDEN"].split())
-    assert "--rules examples/gates.yaml" in workflow_text
+    assert load_gate_rules(project / env["SLM_RULES"]).absolute
+    assert '--rules "$SLM_RULES"' in workflow_text
     dockerfile = (project / "dashboards/harness.Dockerfile").read_text()
     assert f"RUN pip install --no-cache-dir '{REQUIREMENT}'" in dockerfile
     assert "COPY harness" not in dockerfile and "COPY pyproject.toml" not in dockerfile

@@ -166,6 +166,16 @@ def test_between_runs_never_narrower_than_one_runs_own_noise() -> None:
     assert c.high - c.low == pytest.approx(np.exp(2 * 1.96 * 0.02) - 1, rel=0.05)
 
 
+def test_between_runs_of_an_exact_statistic_without_spread() -> None:
+    # Every run measures the same value with no sampling noise (a zero error rate, a fixed
+    # token count): no spread on either side gives a point interval, not a division by zero.
+    same = [RunStat(np.log(12.0), 0.0), RunStat(np.log(12.0), 0.0)]
+    c = between_runs(same, same, 0.95)
+    assert (c.ratio, c.low, c.high, c.p_value) == (1.0, 1.0, 1.0, 1.0)
+    moved = between_runs(same, [RunStat(np.log(13.0), 0.0)] * 2, 0.95)
+    assert moved.ratio == pytest.approx(13 / 12) and moved.p_value == 0.0
+
+
 def test_paired_item_interval_is_a_paired_t_on_item_means() -> None:
     base = np.array([1.0, 1.0, 0.5, 0.0, 1.0])
     cand = np.array([1.0, 0.5, 0.5, 0.0, 0.0])

@@ -206,6 +206,8 @@ def between_runs(
     assert b.df is not None and c.df is not None
     if b.shared or c.shared:
         df = b.df if c.shared else c.df  # one estimate serves both sides
+    elif b.var + c.var == 0:  # no spread on either side (an exact statistic): no t, df moot
+        df = b.df + c.df
     else:
         df = float((b.var + c.var) ** 2 / (b.var**2 / b.df + c.var**2 / c.df))
     effect = c.centre - b.centre

@@ -5,9 +5,10 @@ a filter of the repetitions' records: each repetition's records (``repeat == i``
 own window, and all of them pooled. For the pooled block the measured requests of each
 repetition are laid on one timeline, window after window (their send times shifted), so
 rates divide by the sum of the windows. Requests in flight across a window's edge would
-meet the next window's on that timeline, so the pooled concurrency comes from the
-repetitions' blocks instead (time-weighted mean, highest peak), as do the warm-up and
-cool-down counts (sums).
+meet the next window's on that timeline, so what depends on the edges comes from the
+repetitions' blocks instead: the rates of responses completed inside a window (what was
+delivered in all the windows over their total time), the concurrency (time-weighted mean,
+highest peak) and the warm-up and cool-down counts (sums).
 """
 
 from __future__ import annotations
@@ -106,13 +107,29 @@ def _end_to_end(records: pd.DataFrame, indices: list[int], metas: list[RunMeta])
     return pd.concat(parts, ignore_index=True)
 
 
+# Rates over responses completed inside a window (dotted summary keys): pooled from the blocks.
+_WINDOW_RATES = (
+    "throughput.requests_per_s",
+    "throughput.output_tokens_per_s",
+    "throughput.total_tokens_per_s",
+    "throughput.sustained_requests_per_s",
+    "goodput.requests_per_s",
+)
+
+
 def _from_blocks(pooled: dict[str, Any], blocks: list[dict[str, Any]], seconds: list[float]) -> None:
-    means = [(b["concurrency"]["mean"], s) for b, s in zip(blocks, seconds, strict=True)]
-    known = [(mean, s) for mean, s in means if mean is not None]
-    total = sum(s for _, s in known)
+    def time_weighted(dotted: str) -> float | None:
+        values = [(_number(b, dotted), s) for b, s in zip(blocks, seconds, strict=True)]
+        known = [(v, s) for v, s in values if v is not None]
+        total = sum(s for _, s in known)
+        return sum(v * s for v, s in known) / total if total > 0 else None
+
+    for dotted in _WINDOW_RATES:
+        section, key = dotted.split(".")
+        pooled[section][key] = time_weighted(dotted)
     peaks = [b["concurrency"]["peak"] for b in blocks if b["concurrency"]["peak"] is not None]
     pooled["concurrency"] = {
-        "mean": sum(mean * s for mean, s in known) / total if total > 0 else None,
+        "mean": time_weighted("concurrency.mean"),
         "peak": max(peaks) if peaks else None,
     }
     for phase in ("warmup", "cooldown"):

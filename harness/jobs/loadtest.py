@@ -172,7 +172,7 @@ def run_loadtest(
                     driver, facts.stages, facts.blocks = staged.driver, staged.windows, planner.block
                     if staged.windows:
                         facts.window = (staged.windows[0].start, staged.windows[-1].end)
-            services.stop_samplers()
+            services.stop_live()
     except BaseException as e:  # keep every record, then let the error through
         services.close()
         writer.close()

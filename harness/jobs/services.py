@@ -112,8 +112,10 @@ class RunServices:
             self.exporter.set_in_flight(ctx.in_flight)
             self.exporter.set_active_users(ctx.active_users)
 
-    def stop_samplers(self) -> None:
-        """Wait for the golden rounds; stop sampling and write gpu.parquet / server_metrics.parquet."""
+    def stop_live(self) -> None:
+        """Wait for the golden rounds; stop sampling and write gpu.parquet / server_metrics.parquet;
+        stop the exporter once its scraper has taken the last requests (while this process is
+        idle, before the summary and the report keep it busy)."""
         if self.golden is not None:
             try:
                 self.golden.wait()
@@ -126,6 +128,9 @@ class RunServices:
                     part.stop()
                 except Exception as e:  # a telemetry fault never costs the run its results
                     self._notice(f"telemetry stopped with an error: {e}")
+        if self.exporter is not None:
+            self.exporter.stop()
+            self.exporter = None
 
     def summary_sections(self, summary: dict[str, Any], run_level: bool = True) -> dict[str, Any]:
         """The ``gpu``, ``cost`` and ``server`` sections of a run's or a stage's summary over its
@@ -163,18 +168,12 @@ class RunServices:
         return sections
 
     def publish(self, summary: dict[str, Any], pushgateway_url: str | None) -> None:
-        """Push the run's summary to the Pushgateway (when one is set), then stop the exporter."""
+        """Push the run's summary to the Pushgateway (when one is set)."""
         if push_run_summary(self.scenario.publish, pushgateway_url, summary) is False:
             self._notice("Pushgateway push failed; the run's files are written")
-        if self.exporter is not None:
-            self.exporter.stop()
-            self.exporter = None
 
     def close(self) -> None:
         if self.golden is not None:
             self.golden.stop()
             self.golden = None
-        self.stop_samplers()
-        if self.exporter is not None:
-            self.exporter.stop()
-            self.exporter = None
+        self.stop_live()

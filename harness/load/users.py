@@ -53,9 +53,11 @@ def send_with_retries(
         outcome = perform(pool, ctx, item, intended_at if attempt == 1 else None, route, pair_id, session)
         rec = outcome.record
         ctx.emit(rec)
-        _report_to_locust(events, rec)
         if rec.error_kind == kinds.CANCELLED:
-            raise gevent.GreenletExit  # recorded; now let the stop that cancelled it proceed
+            # Recorded; Locust's stats (and its exit code) are not told, since the stop was the
+            # harness's own doing. Now let the stop that cancelled it proceed.
+            raise gevent.GreenletExit
+        _report_to_locust(events, rec)
         if rec.ok or attempt == attempts or rec.error_kind not in RETRYABLE or ctx.stopping:
             return rec
         delay = ctx.retries.backoff_s * 2 ** (attempt - 1)

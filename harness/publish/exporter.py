@@ -13,12 +13,13 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from wsgiref.simple_server import WSGIServer
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CollectorRegistry, start_http_server
-from prometheus_client.metrics_core import Metric
+from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 
 from harness import __version__
 from harness.config.slo import SLO
@@ -34,20 +35,25 @@ FINAL_SCRAPE_MAX_WAIT_S = 30.0
 
 
 class _ScrapeClock:
-    """A collector with no series that notes when ``/metrics`` is scraped."""
+    """WSGI middleware that notes when a response to a scrape has been sent in full.
 
-    def __init__(self) -> None:
+    The server asks the body for its next chunk only after writing the previous one, so a scrape
+    counts once its last byte is written: one that starts but is cut off (the scraper's timeout,
+    the process exiting) does not.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
         self._times: deque[float] = deque(maxlen=2)
         self._scraped = threading.Condition()
 
-    def describe(self) -> Iterator[Metric]:
-        return iter(())
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> _SentBody:
+        return _SentBody(self._app(environ, start_response), self._sent)
 
-    def collect(self) -> Iterator[Metric]:
+    def _sent(self) -> None:
         with self._scraped:
             self._times.append(time.monotonic())
             self._scraped.notify_all()
-        return iter(())
 
     def wait_for_next(self, max_wait_s: float) -> None:
         """Wait for the next scrape when there have been two (which give the interval); else return."""
@@ -58,6 +64,22 @@ class _ScrapeClock:
             interval = last - self._times[0]
             # Two intervals and a second: room for a scraper that runs late on a busy machine.
             self._scraped.wait_for(lambda: self._times[-1] > last, timeout=min(2 * interval + 1, max_wait_s))
+
+
+class _SentBody:
+    """A response body that calls ``on_sent`` once the server has written all of it."""
+
+    def __init__(self, body: Iterable[bytes], on_sent: Callable[[], None]) -> None:
+        self._body, self._on_sent = body, on_sent
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._body
+        self._on_sent()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Scrapes are not logged."""
 
 
 class _Families:
@@ -167,8 +189,7 @@ class LiveExporter:
             )
         }
         self._gpu_energy = c.counter(c.GPU_ENERGY, r)
-        self._scrapes = _ScrapeClock()
-        r.register(self._scrapes)
+        self._scrapes = _ScrapeClock(make_wsgi_app(r))
         self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -184,11 +205,15 @@ class LiveExporter:
     def start(self) -> LiveExporter:
         """Serve ``/metrics`` from a daemon thread; raises OSError naming the address when it is taken."""
         try:
-            server, thread = start_http_server(self._port, addr=self._host, registry=self.registry)
+            server = make_server(
+                self._host, self._port, self._scrapes, ThreadingWSGIServer, handler_class=_QuietHandler
+            )
         except OSError as e:
             raise OSError(
                 e.errno, f"cannot serve /metrics on {self._host}:{self._port}: {e.strerror}"
             ) from None
+        thread = threading.Thread(target=server.serve_forever, name="metrics-exporter", daemon=True)
+        thread.start()
         self._server, self._thread = server, thread
         self._port = server.server_port
         return self
