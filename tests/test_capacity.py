@@ -65,6 +65,15 @@ def test_capacity_search_finds_the_service_capacity(tmp_path: Path) -> None:
         assert stages[p["stage"]]["latency"]["e2e_ms"]["p50"] == pytest.approx(SERVICE_S * 1000, rel=0.05)
     assert capacity["concurrency_at_slo"] == pytest.approx(capacity["slo_rps"] * SERVICE_S, rel=0.15)
     assert "capacity at the SLOs" in proc.stderr
+    # The capacity gate reads this answer: the run against itself passes at a ratio of 1.
+    run = proc.stdout.strip().splitlines()[-1]
+    rules = tmp_path / "gates.yaml"
+    rules.write_text("relative:\n  - metric: slo_rps\n    max_decrease_pct: 10\n", encoding="utf-8")
+    args = ["--rules", str(rules), "--out", str(tmp_path / "gate")]
+    gate = cli("gate", "--baseline", run, "--candidate", run, *args)
+    assert gate.returncode == 0, gate.stderr[-2000:]
+    (result,) = json.loads((tmp_path / "gate" / "gate.json").read_text())["results"]
+    assert (result["metric"], result["status"], result["estimate"]) == ("slo_rps", "pass", 1.0)
 
 
 def test_sweep_runs_rates_between_one_user_and_the_throughput_probe(tmp_path: Path) -> None:

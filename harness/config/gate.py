@@ -22,6 +22,7 @@ LATENCY_METRICS: tuple[str, ...] = ("ttft_ms", "ttfc_ms", "tpot_ms", "itl_ms", "
 THROUGHPUT_METRICS: tuple[str, ...] = ("requests_per_s", "output_tokens_per_s")
 STATS: tuple[str, ...] = ("p50", "p90", "p95", "p99", "mean")
 ACCURACY = "accuracy"
+CAPACITY = "slo_rps"  # the capacity search's answer: the highest load that met the SLOs
 
 
 class AbsoluteGate(StrictModel):
@@ -53,10 +54,11 @@ class RelativeGate(StrictModel):
         "requests_per_s",
         "output_tokens_per_s",
         "accuracy",
+        "slo_rps",
     ]
     stat: Literal["p50", "p90", "p95", "p99", "mean"] = "p95"  # latency metrics only
     max_increase_pct: float | None = Field(default=None, ge=0.0)  # latency: allowed slowdown
-    max_decrease_pct: float | None = Field(default=None, ge=0.0, lt=100.0)  # throughput: allowed loss
+    max_decrease_pct: float | None = Field(default=None, ge=0.0, lt=100.0)  # throughput, capacity: loss
     max_drop_points: float | None = Field(default=None, ge=0.0, le=100.0)  # accuracy, percentage points
     golden_set: str | None = None  # accuracy only: one set (default: every set both runs share)
 
@@ -76,7 +78,7 @@ class RelativeGate(StrictModel):
     def threshold_field(self) -> str:
         if self.metric in LATENCY_METRICS:
             return "max_increase_pct"
-        if self.metric in THROUGHPUT_METRICS:
+        if self.metric in THROUGHPUT_METRICS or self.metric == CAPACITY:
             return "max_decrease_pct"
         return "max_drop_points"
 
@@ -88,6 +90,8 @@ class RelativeGate(StrictModel):
             return f"{self.metric} {self.stat} ≤ +{self.max_increase_pct:g}% vs baseline"
         if self.metric in THROUGHPUT_METRICS:
             return f"{self.metric} ≥ -{self.max_decrease_pct:g}% vs baseline"
+        if self.metric == CAPACITY:
+            return f"capacity {self.metric} ≥ -{self.max_decrease_pct:g}% vs baseline"
         scope = f" ({self.golden_set})" if self.golden_set else ""
         return f"accuracy{scope} ≥ -{self.max_drop_points:g} points vs baseline"
 

@@ -6,9 +6,10 @@ import math
 import time
 
 from harness.config.errors import ConfigError
-from harness.config.gate import ACCURACY, LATENCY_METRICS, GateRules
+from harness.config.gate import ACCURACY, CAPACITY, LATENCY_METRICS, GateRules
 from harness.gate.absolute import check_absolute
 from harness.gate.accuracy import check_accuracy, item_changes, paired
+from harness.gate.capacity import check_capacity
 from harness.gate.inputs import Side
 from harness.gate.noise import NoiseFloors
 from harness.gate.performance import check_performance
@@ -36,9 +37,9 @@ def evaluate(
     )
     for absolute in rules.absolute:
         report.results.append(check_absolute(absolute, candidate, rules.missing))
+    checks = {ACCURACY: check_accuracy, CAPACITY: check_capacity}
     for gate in relative:
-        check = check_accuracy if gate.metric == ACCURACY else check_performance
-        report.results.append(check(gate, rules, baseline, candidate))
+        report.results.append(checks.get(gate.metric, check_performance)(gate, rules, baseline, candidate))
     if baseline.golden is not None and candidate.golden is not None:
         report.newly_failing, report.newly_passing = item_changes(paired(baseline.golden, candidate.golden))
     report.evaluated_at = time.time()
@@ -52,7 +53,7 @@ def refuse_tight_rules(rules: GateRules, baseline: Side, candidate: Side, rules_
         return
     runs_b, runs_c = max(1, len(baseline.load_runs)), max(1, len(candidate.load_runs))
     for index, gate in enumerate(rules.relative):
-        if gate.metric == ACCURACY:
+        if gate.metric in (ACCURACY, CAPACITY):
             continue
         key = f"{gate.metric}.{gate.stat}" if gate.metric in LATENCY_METRICS else gate.metric
         floor = floors.floor_pct(key, runs_b, runs_c, rules.confidence)

@@ -24,7 +24,7 @@ import math
 from harness.analysis import metrics as m
 from harness.config.gate import LATENCY_METRICS, GateRules, RelativeGate
 from harness.gate.inputs import RunData, Side
-from harness.gate.result import GateResult
+from harness.gate.result import GateResult, missing
 from harness.gate.samples import MIN_BLOCKS, MIN_SAMPLES, latency_sample, resamplable, throughput_sample
 from harness.gate.stats import (
     KNOWN_DF,
@@ -99,7 +99,7 @@ def check_performance(gate: RelativeGate, rules: GateRules, baseline: Side, cand
     empty = [run.label for run, sample in zip(runs, found, strict=True) if sample is None]
     if empty:
         what = f"no {gate.metric} samples" if latency else "no measured window"
-        return _missing(result, rules, f"{what} in {', '.join(empty)}")
+        return missing(result, rules.missing, f"{what} in {', '.join(empty)}")
     samples_b = [s for s in found[: len(runs_b)] if s is not None]
     samples_c = [s for s in found[len(runs_b) :] if s is not None]
     statistic = statistic_of(key)
@@ -115,10 +115,10 @@ def check_performance(gate: RelativeGate, rules: GateRules, baseline: Side, cand
             if latency
             else f"a measured window shorter than {MIN_BLOCKS} time blocks"
         )
-        return _missing(result, rules, f"{what} to resample in {', '.join(short)}")
+        return missing(result, rules.missing, f"{what} to resample in {', '.join(short)}")
     if single:
         if not statistic.of(samples_b[0]) > 0:
-            return _missing(result, rules, f"the baseline's {_stat_name(key)} is 0")
+            return missing(result, rules.missing, f"the baseline's {_stat_name(key)} is 0")
         comparison = bootstrap_compare(
             samples_b[0],
             samples_c[0],
@@ -141,7 +141,7 @@ def check_performance(gate: RelativeGate, rules: GateRules, baseline: Side, cand
             for s, seed in zip([*samples_b, *samples_c], seeds, strict=True)
         ]
         if any(s is None for s in stats):
-            return _missing(result, rules, f"the {_stat_name(key)} is 0 in a run")
+            return missing(result, rules.missing, f"the {_stat_name(key)} is 0 in a run")
         stats_b = [s for s in stats[: len(samples_b)] if s is not None]
         stats_c = [s for s in stats[len(samples_b) :] if s is not None]
         calibrated = floors.noise(key) if floors is not None else None
@@ -179,7 +179,7 @@ def _decide(
             if result.noise_floor is not None
             else "; one run a side and no calibrated noise floor: run-to-run noise not covered"
         )
-    result.message = f"{change} ({ratio}); {_verdict(beyond, significant, worse, limit)}{note}"
+    result.message = f"{change} ({ratio}); {verdict(beyond, significant, worse, limit)}{note}"
     return result
 
 
@@ -192,9 +192,9 @@ def _point_only(
         lacking = [
             s.describe() for s in (baseline, candidate) if not s.load_runs and s.value(summary_key) is None
         ]
-        return _missing(
+        return missing(
             result,
-            rules,
+            rules.missing,
             f"no per-request records and no {summary_key} in {' nor '.join(lacking) or 'a side (value 0)'}",
         )
     ratio = cand / base
@@ -209,17 +209,11 @@ def _point_only(
     return result
 
 
-def _missing(result: GateResult, rules: GateRules, why: str) -> GateResult:
-    result.status = rules.missing
-    result.message = f"missing: {why}"
-    return result
-
-
 def _stat_name(key: str) -> str:
     return key.split(".", 1)[1] if "." in key else "rate"
 
 
-def _verdict(beyond: bool, significant: bool, worse: str, limit: float) -> str:
+def verdict(beyond: bool, significant: bool, worse: str, limit: float) -> str:
     if beyond and significant:
         return f"{worse} by more than {limit:g}% and significant"
     if beyond:

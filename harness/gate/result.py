@@ -35,6 +35,13 @@ class GateResult:
     method: str = ""
 
 
+def missing(result: GateResult, status: Status, why: str) -> GateResult:
+    """`result` for a gate whose data is absent: the rules' ``missing`` status, and why."""
+    result.status = status
+    result.message = f"missing: {why}"
+    return result
+
+
 @dataclass(frozen=True, slots=True)
 class ItemChange:
     set_name: str
