@@ -18,6 +18,7 @@ BENCHMARKS = {
     "large-chunks": HERE / "bench_large_chunks.py",
     "big-runs": HERE / "bench_big_runs.py",
     "exporter": HERE / "bench_exporter.py",
+    "peers": HERE / "bench_peers.py",
 }
 
 
