@@ -19,6 +19,7 @@ BENCHMARKS = {
     "big-runs": HERE / "bench_big_runs.py",
     "exporter": HERE / "bench_exporter.py",
     "peers": HERE / "bench_peers.py",
+    "run-wall": HERE / "bench_run_wall.py",
 }
 
 
