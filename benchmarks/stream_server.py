@@ -3,8 +3,10 @@
 Every chat or completions request gets ``CHUNKS`` content chunks ``GAP_S`` apart, a finish
 chunk, a usage chunk and ``[DONE]``, over raw asyncio streams (no web framework), so that the
 server costs little CPU next to the load generators measured against it. ``/v1/models`` lists
-one model; ``/stats`` counts the answers written in full (``{"completed": N}``), the same count
-for every load generator. Run: ``python benchmarks/stream_server.py [PORT]``; it prints the port.
+one model; ``/stats`` counts the answers written in full and the seconds they took from the
+request's arrival to the last write (``{"completed": N, "answer_s": S}``), the same count for
+every load generator: streams / (S / N) is the most any client could get at that many streams.
+Run: ``python benchmarks/stream_server.py [PORT]``; it prints the port.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 
 CHUNKS = 16
 GAP_S = 0.001
@@ -48,6 +51,7 @@ HEAD = (
 )
 MODELS = json.dumps({"object": "list", "data": [{"id": MODEL, "object": "model"}]}).encode()
 completed = 0
+answer_s = 0.0
 
 
 def _json(body: bytes) -> bytes:
@@ -58,7 +62,7 @@ def _json(body: bytes) -> bytes:
 
 
 async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    global completed
+    global completed, answer_s
     try:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -68,8 +72,9 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
                     length = int(line[15:])
             if length:
                 await reader.readexactly(length)
+            arrived = time.monotonic()
             if head.startswith(b"GET /stats"):
-                writer.write(_json(json.dumps({"completed": completed}).encode()))
+                writer.write(_json(json.dumps({"completed": completed, "answer_s": answer_s}).encode()))
                 continue
             if head.startswith(b"GET"):
                 writer.write(_json(MODELS))
@@ -81,6 +86,7 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
             writer.write(TAIL)
             await writer.drain()
             completed += 1
+            answer_s += time.monotonic() - arrived
     except (asyncio.IncompleteReadError, ConnectionError, RuntimeError):
         pass  # the client went away (uvloop raises RuntimeError on a write to a closed transport)
     finally:
