@@ -321,12 +321,11 @@ def _median(values: list[float]) -> float:
 def table(rows: list[dict[str, Any]], names: list[str]) -> str:
     """Medians over the rounds (range of req/s in brackets), and the harness against the best peer."""
     lines = [
-        "| tool | req/s (server count) | own req/s | share of ceiling | CPU ms / request "
+        "| tool | req/s (server count) | own req/s | ceiling req/s (share) | CPU ms / request "
         "| server CPU ms / request | whole run: wall s, CPU s | TTFT p99 (ms) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     best: dict[str, float] = {}
-    ceilings: list[float] = []
     for name in names:
         runs = [r for r in rows if r["tool"] == TOOLS[name].name and r["steady"]]
         if not runs:
@@ -334,7 +333,7 @@ def table(rows: list[dict[str, Any]], names: list[str]) -> str:
         steady = [r["steady"] for r in runs]
         rps = [s["rps"] for s in steady]
         best[name] = _median(rps)
-        ceilings += [s["ceiling_rps"] for s in steady]
+        ceiling = _median([s["ceiling_rps"] for s in steady])
         share = _median([s["rps"] / s["ceiling_rps"] for s in steady])
         cpu = _median([s["cpu_ms_per_request"] for s in steady])
         server_cpu = _median([s["server_cpu_ms_per_request"] for s in steady])
@@ -342,7 +341,8 @@ def table(rows: list[dict[str, Any]], names: list[str]) -> str:
         ttft = _median([r["ttft_p99_ms"] for r in runs if r["ttft_p99_ms"] is not None])
         lines.append(
             f"| {TOOLS[name].name} | {best[name]:,.0f} ({min(rps):,.0f}–{max(rps):,.0f}) | "
-            f"{_median([r['own_rps'] for r in runs]):,.0f} | {share:.0%} | {cpu:.3f} | {server_cpu:.3f} | "
+            f"{_median([r['own_rps'] for r in runs]):,.0f} | {ceiling:,.0f} ({share:.0%}) | {cpu:.3f} | "
+            f"{server_cpu:.3f} | "
             f"{wall:.0f}, {cpu_s:.1f} | {ttft:.1f} |"
         )
     lines.append("")
@@ -353,11 +353,6 @@ def table(rows: list[dict[str, Any]], names: list[str]) -> str:
             lines.append(
                 f"{TOOLS[name].name} / {TOOLS[top].name}: **{best[name] / peers[top]:.2f}×** (target ≥ 2×)  "
             )
-    if ceilings:
-        lines.append(
-            f"ceiling (streams / server time per answer): {_median(ceilings):,.0f} req/s "
-            f"({min(ceilings):,.0f}–{max(ceilings):,.0f})  "
-        )
     loads = [r["load_1m"] for r in rows]
     lines.append(f"1-minute load average at the start of the runs: {min(loads):.2f}–{max(loads):.2f}")
     return "\n".join(lines)
