@@ -21,6 +21,8 @@ BENCHMARKS = {
     "shadow": HERE / "bench_shadow.py",
     "trace-replay": HERE / "bench_trace_replay.py",
     "gate": HERE / "bench_gate.py",
+    "peers": HERE / "bench_peers.py",
+    "run-wall": HERE / "bench_run_wall.py",
 }
 
 

@@ -3,7 +3,10 @@
 Every chat or completions request gets ``CHUNKS`` content chunks ``GAP_S`` apart, a finish
 chunk, a usage chunk and ``[DONE]``, over raw asyncio streams (no web framework), so that the
 server costs little CPU next to the load generators measured against it. ``/v1/models`` lists
-one model. Run: ``python benchmarks/stream_server.py [PORT]``; it prints the port.
+one model; ``/stats`` counts the answers written in full and the seconds they took from the
+request's arrival to the last write (``{"completed": N, "answer_s": S}``), the same count for
+every load generator: streams / (S / N) is the most any client could get at that many streams.
+Run: ``python benchmarks/stream_server.py [PORT]``; it prints the port.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 
 CHUNKS = 16
 GAP_S = 0.001
@@ -46,9 +50,19 @@ HEAD = (
     b"Connection: keep-alive\r\n\r\n"
 )
 MODELS = json.dumps({"object": "list", "data": [{"id": MODEL, "object": "model"}]}).encode()
+completed = 0
+answer_s = 0.0
+
+
+def _json(body: bytes) -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(body)).encode() + b"\r\n\r\n" + body
+    )  # fmt: skip
 
 
 async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    global completed, answer_s
     try:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -58,11 +72,12 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
                     length = int(line[15:])
             if length:
                 await reader.readexactly(length)
+            arrived = time.monotonic()
+            if head.startswith(b"GET /stats"):
+                writer.write(_json(json.dumps({"completed": completed, "answer_s": answer_s}).encode()))
+                continue
             if head.startswith(b"GET"):
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                    + str(len(MODELS)).encode() + b"\r\n\r\n" + MODELS
-                )  # fmt: skip
+                writer.write(_json(MODELS))
                 continue
             writer.write(HEAD)
             for token in TOKENS:
@@ -70,8 +85,10 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
                 await asyncio.sleep(GAP_S)
             writer.write(TAIL)
             await writer.drain()
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
+            completed += 1
+            answer_s += time.monotonic() - arrived
+    except (asyncio.IncompleteReadError, ConnectionError, RuntimeError):
+        pass  # the client went away (uvloop raises RuntimeError on a write to a closed transport)
     finally:
         writer.close()
 
