@@ -13,6 +13,7 @@ highest peak) and the warm-up and cool-down counts (sums).
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from pathlib import Path
@@ -137,24 +138,16 @@ def _from_blocks(pooled: dict[str, Any], blocks: list[dict[str, Any]], seconds: 
 
 
 def _pooled_meta(group_id: str, metas: list[RunMeta]) -> RunMeta:
+    """The first repetition's identity and SLOs over all the repetitions' windows, end to end."""
     first = metas[0]
     partial = [meta.partial_reason or "partial" for meta in metas if meta.partial]
-    return RunMeta(
+    return dataclasses.replace(
+        first,
         run_id=group_id,
-        scenario=first.scenario,
-        model=first.model,
-        endpoint=first.endpoint,
-        api=first.api,
-        started_at=first.started_at,
         ended_at=metas[-1].ended_at,
-        window_start=first.window_start,
         window_end=first.window_start + sum(meta.window_seconds for meta in metas),
-        slo_ttft_ms=first.slo_ttft_ms,
-        slo_tpot_ms=first.slo_tpot_ms,
-        slo_e2e_ms=first.slo_e2e_ms,
         partial=bool(partial),
         partial_reason="; ".join(partial) or None,
-        load_profile=first.load_profile,
         workers=max(meta.workers for meta in metas),
         extra={REPEATS_KEY: len(metas)},
     )

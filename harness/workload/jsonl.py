@@ -19,7 +19,7 @@ def jsonl_items(source: JsonlSource) -> list[PromptItem]:
     """One item per non-blank line, up to `source.limit`; a line holding `messages_field` is a
     conversation, else `prompt_field` is its text. Raises `ConfigError` naming file:line."""
     items: list[PromptItem] = []
-    for lineno, row in _rows(source.path):
+    for lineno, row in json_rows(source.path):
         where = f"{source.path}:{lineno}"
         items.append(_item(row, source, where, default_id=f"{source.path.stem}-{lineno}"))
         if source.limit is not None and len(items) >= source.limit:
@@ -29,7 +29,9 @@ def jsonl_items(source: JsonlSource) -> list[PromptItem]:
     return items
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every non-blank line of a JSON-lines file; ConfigError naming
+    the file and line for one that is not a JSON object, or a file that cannot be read."""
     try:
         with path.open(encoding="utf-8") as f:
             for lineno, line in enumerate(f, start=1):

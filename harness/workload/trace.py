@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 
 from harness.config.errors import ConfigError
 from harness.config.load import TraceProfile
+from harness.workload.jsonl import json_rows
 from harness.workload.sharegpt import estimate_tokens
 
 MOONCAKE, RECORDS, OPENAI_LOGS = "mooncake", "records", "openai-logs"
@@ -153,7 +154,7 @@ def _in_order(rows: Iterator[tuple[float, int, int | None, tuple[int, ...], str,
 
 
 def _mooncake(path: Path) -> Iterator[tuple[float, int, int | None, tuple[int, ...], str, str]]:
-    for lineno, row in _json_lines(path):
+    for lineno, row in json_rows(path):
         where = f"{path}:{lineno}"
         stamp = row.get("timestamp")
         if stamp is None or isinstance(stamp, bool) or not isinstance(stamp, int | float):
@@ -192,32 +193,6 @@ def _hash_ids(value: Any, where: str) -> tuple[int, ...]:
     ):
         raise ConfigError(where, "hash_ids", "must be a list of whole numbers ≥ 0", "write e.g. [0, 1, 2]")
     return tuple(value)
-
-
-def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    try:
-        with path.open(encoding="utf-8") as f:
-            for lineno, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise ConfigError(
-                        f"{path}:{lineno}",
-                        "(line)",
-                        f"is not valid JSON ({e.msg} at column {e.colno})",
-                        "write one JSON object per line",
-                    ) from None
-                if not isinstance(row, dict):
-                    raise ConfigError(
-                        f"{path}:{lineno}", "(line)", "is not a JSON object", "write one {...} per line"
-                    )
-                yield lineno, row
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(
-            str(path), "(file)", f"cannot read it ({e})", "check the path and encoding"
-        ) from None
 
 
 def _openai_logs(path: Path) -> Iterator[tuple[float, int, int | None, tuple[int, ...], str, str]]:
