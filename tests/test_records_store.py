@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
+from harness.records import store
 from harness.records.record import RequestRecord
 from harness.records.store import JOURNAL_NAME, PARQUET_NAME, RecordWriter, read_records, recover
 
@@ -42,6 +44,23 @@ def test_close_compacts_journal_into_parquet(tmp_path: Path) -> None:
     assert list(df.loc[3, "chunk_gaps_s"]) == [0.03, 0.02]
     assert df["error_kind"].tolist()[1] == "http_5xx"
     assert pq.read_table(out).num_rows == 7
+
+
+def test_compaction_joins_journal_batches_into_row_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A row group at a time (here 4 records): the journal's 3-record batches are joined until a
+    # group holds at least that many, in order, and the last group takes what is left.
+    monkeypatch.setattr(store, "ROW_GROUP_ROWS", 4)
+    w = RecordWriter(tmp_path)
+    for start in range(0, 9, 3):
+        w.extend([_rec(i) for i in range(start, start + 3)])
+        w.flush()
+    w.append(_rec(9))
+    out = w.close()
+    meta = pq.ParquetFile(out).metadata
+    assert [meta.row_group(g).num_rows for g in range(meta.num_row_groups)] == [6, 4]
+    assert list(read_records(tmp_path)["request_id"]) == [f"r{i}" for i in range(10)]
 
 
 def test_journal_is_readable_while_open_and_after_truncation(tmp_path: Path) -> None:

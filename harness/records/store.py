@@ -9,6 +9,7 @@ close the journal is compacted into ``records.parquet`` and removed.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -66,8 +67,23 @@ assert tuple(SCHEMA.names) == RECORD_FIELDS, "store schema and RequestRecord fie
 TEXT_COLUMNS = [f.name for f in SCHEMA if pa.types.is_string(f.type)]
 
 
-def write_parquet(table: pa.Table, path: Path) -> None:
-    pq.write_table(table, path, use_dictionary=TEXT_COLUMNS)
+ROW_GROUP_ROWS = 262_144  # records per row group of records.parquet (journal batches joined)
+
+
+def compact(journal: Path, out: Path) -> None:
+    """Write every complete batch of `journal` to `out` as Parquet, a row group at a time: a
+    1-hour run's records never sit in memory all at once."""
+    with pq.ParquetWriter(out, SCHEMA, use_dictionary=TEXT_COLUMNS) as writer:
+        group: list[pa.RecordBatch] = []
+        rows = 0
+        for batch in journal_batches(journal):
+            group.append(batch)
+            rows += batch.num_rows
+            if rows >= ROW_GROUP_ROWS:
+                writer.write_table(pa.Table.from_batches(group, schema=SCHEMA))
+                group, rows = [], 0
+        if group:
+            writer.write_table(pa.Table.from_batches(group, schema=SCHEMA))
 
 
 def records_to_table(records: list[RequestRecord]) -> pa.Table:
@@ -124,29 +140,31 @@ class RecordWriter:
                 self._closed = True
                 self._writer.close()
                 self._sink.close()
-        table = read_journal(self.journal_path)
         out = self.run_dir / PARQUET_NAME
-        write_parquet(table, out)
+        compact(self.journal_path, out)
         self.journal_path.unlink(missing_ok=True)
         return out
 
 
-def read_journal(path: Path) -> pa.Table:
-    """Read every complete batch of a journal, also one cut short by a crash."""
-    batches: list[pa.RecordBatch] = []
+def journal_batches(path: Path) -> Iterator[pa.RecordBatch]:
+    """Every complete batch of a journal in order, also of one cut short by a crash."""
     try:
         with pa.OSFile(str(path), "rb") as source:
             reader = pa.ipc.open_stream(source)
             while True:
                 try:
-                    batches.append(reader.read_next_batch())
+                    yield reader.read_next_batch()
                 except StopIteration:
-                    break
+                    return
                 except (pa.ArrowInvalid, OSError):
-                    break  # a batch cut short by a crash: keep what came before it
+                    return  # a batch cut short by a crash: keep what came before it
     except (pa.ArrowInvalid, OSError):
-        pass  # the crash came before the schema was complete: nothing to keep
-    return pa.Table.from_batches(batches, schema=SCHEMA)
+        return  # the crash came before the schema was complete: nothing to keep
+
+
+def read_journal(path: Path) -> pa.Table:
+    """Every complete batch of a journal as one table, also of one cut short by a crash."""
+    return pa.Table.from_batches(list(journal_batches(path)), schema=SCHEMA)
 
 
 def read_records(
@@ -194,6 +212,6 @@ def recover(run_dir: Path) -> Path | None:
     if not journal.exists():
         return None
     out = run_dir / PARQUET_NAME
-    write_parquet(read_journal(journal), out)
+    compact(journal, out)
     journal.unlink()
     return out
