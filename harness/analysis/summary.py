@@ -34,7 +34,9 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
     ok_mask = measured & m.is_successful(records)
     # The filtered frames leave the chunk-gap lists out (a big run has tens of millions of gaps);
     # ITL takes them from ``records`` by mask.
-    scalars = records.drop(columns=LIST_COLUMNS)
+    # Copy-on-write makes the drop a view: no copy of millions of rows (the summary never writes).
+    with pd.option_context("mode.copy_on_write", True):
+        scalars = records.drop(columns=LIST_COLUMNS)
     rows, ok = _where(scalars, measured), _where(scalars, ok_mask)
     seconds = float(meta.window_seconds)
     mean_concurrency, peak_concurrency = m.concurrency(records, meta.window_start, meta.window_end)
