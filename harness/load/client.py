@@ -215,9 +215,9 @@ def _read(
     The timers fire while a read waits; a response whose bytes keep arriving never waits, so
     the deadlines are also checked after every read."""
     rec = outcome.record
-    sock = conn.sock
+    arrived = time.perf_counter()
     while not resp.headers_complete:
-        resp.read_some(sock)
+        arrived = resp.read_some(conn)
     status = resp.status_code
     rec.status_code = status
     if status >= 400:
@@ -225,7 +225,7 @@ def _read(
         body = bytearray(resp.body())
         try:
             while not resp.message_complete and len(body) < ERROR_BODY_MAX_BYTES:
-                resp.read_some(sock)
+                resp.read_some(conn)
                 body += resp.body()
         except ConnectionLost:
             pass
@@ -238,7 +238,7 @@ def _read(
         first.cancel()  # a whole answer: only the total timeout applies
     whole = bytearray()
     lost: ConnectionLost | None = None
-    t = time.perf_counter() - t0
+    t = arrived - t0  # the clock of every piece: when its bytes arrived
     while True:
         piece = resp.body()
         if piece:
@@ -251,16 +251,15 @@ def _read(
         if resp.message_complete:
             break
         try:
-            resp.read_some(sock)
+            t = resp.read_some(conn) - t0
         except ConnectionLost as e:
             lost = e
             break
-        t = time.perf_counter() - t0
         if t > limits.total_s:
             raise _TotalTimeout
         if first.pending and t > limits.first_token_s:
             raise _FirstTokenTimeout
-    t_end = time.perf_counter() - t0
+    t_end = t  # when the last bytes arrived
     if parser is not None:
         outcome.parsed = parser.close(t_end, clean_eof=lost is None or not lost.reset)
     else:

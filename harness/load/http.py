@@ -9,6 +9,10 @@ The harness owns its sockets so that every failure is blamed on the right party:
   never reached the server (it closed the idle connection): the caller sends it again on a
   fresh connection instead of recording an endpoint error.
 Responses are parsed by geventhttpclient's llhttp parser, which undoes chunked encoding.
+
+On Linux the kernel stamps every packet a plain (not TLS) connection receives, and a read
+returns when its bytes arrived, not when the event loop got round to reading them: a first
+token that waits behind other requests' work in a busy load process is still timed right.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ import errno
 import select
 import socket
 import ssl
+import struct
+import sys
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -29,6 +36,11 @@ from harness.protocol import errors as kinds
 from harness.protocol import join_url
 
 RECV_BYTES = 65536
+# SO_TIMESTAMPNS (= its control message type), which Python's socket module does not name; a
+# timespec of two 64-bit integers.
+_SO_TIMESTAMPNS = 35 if sys.platform == "linux" and struct.calcsize("l") == 8 else None
+_TIMESPEC = struct.Struct("qq")
+_ANCILLARY = socket.CMSG_SPACE(_TIMESPEC.size) if hasattr(socket, "CMSG_SPACE") else 0
 
 
 class ConnectFailed(Exception):
@@ -89,11 +101,25 @@ class Origin:
 class Connection:
     """One socket; ``uses`` counts the responses it has carried (0: fresh)."""
 
-    __slots__ = ("sock", "uses")
+    __slots__ = ("sock", "stamped", "uses")
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, stamped: bool = False) -> None:
         self.sock = sock
+        self.stamped = stamped  # the kernel stamps the packets it receives
         self.uses = 0
+
+    def receive(self) -> tuple[bytes, float]:
+        """What the socket has (b"" at its end) and when it arrived, in ``time.perf_counter``
+        seconds: the kernel's receive time when it stamps packets, else now."""
+        if not self.stamped:
+            return self.sock.recv(RECV_BYTES), time.perf_counter()
+        data, ancillary, _, _ = self.sock.recvmsg(RECV_BYTES, _ANCILLARY)
+        now, wall = time.perf_counter(), time.time()
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS and len(payload) >= _TIMESPEC.size:
+                seconds, nanoseconds = _TIMESPEC.unpack_from(payload)
+                return data, min(now, now - (wall - (seconds + nanoseconds * 1e-9)))
+        return data, now
 
     @property
     def reused(self) -> bool:
@@ -134,7 +160,18 @@ def connect(origin: Origin) -> Connection:
         raise ConnectFailed(kinds.CONNECT, f"TLS handshake failed: {e}") from None
     except OSError as e:
         raise ConnectFailed(kinds.CONNECT, f"{type(e).__name__}: {e}") from None
-    return Connection(sock)
+    return Connection(sock, stamped=not origin.tls and _stamp_packets(sock))
+
+
+def _stamp_packets(sock: socket.socket) -> bool:
+    """Ask the kernel to stamp received packets; False where it cannot."""
+    if _SO_TIMESTAMPNS is None or not _ANCILLARY:
+        return False
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+    except OSError:
+        return False
+    return True
 
 
 def _tls_context(verify: bool) -> ssl.SSLContext:
@@ -211,10 +248,11 @@ class Response(HTTPResponse):
     def reusable(self) -> bool:
         return not self.should_close()
 
-    def read_some(self, sock: socket.socket) -> None:
-        """Receive what the socket has and parse it; raises ConnectionLost at an early end."""
+    def read_some(self, conn: Connection) -> float:
+        """Receive what the connection has and parse it; returns when it arrived
+        (``time.perf_counter`` seconds). Raises ConnectionLost at an early end."""
         try:
-            data = sock.recv(RECV_BYTES)
+            data, arrived = conn.receive()
         except OSError as e:
             raise ConnectionLost(e.errno in (errno.ECONNRESET, errno.EPIPE), self.received) from e
         if not data:
@@ -222,9 +260,10 @@ class Response(HTTPResponse):
                 self.feed(b"")  # end of input completes a body delimited by the connection close
             if not self.message_complete:
                 raise ConnectionLost(False, self.received)
-            return
+            return arrived
         self.received += len(data)
         try:
             self.feed(data)
         except HTTPParseError as e:
             raise ProtocolError(f"invalid HTTP response: {e.args[0] if e.args else e}") from e
+        return arrived
