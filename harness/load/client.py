@@ -238,7 +238,7 @@ def _read(
         first.cancel()  # a whole answer: only the total timeout applies
     whole = bytearray()
     lost: ConnectionLost | None = None
-    t = arrived - t0  # the clock of every piece: when its bytes arrived
+    t = max(arrived - t0, 0.0)  # the clock of every piece: when its bytes arrived
     while True:
         piece = resp.body()
         if piece:
@@ -251,7 +251,7 @@ def _read(
         if resp.message_complete:
             break
         try:
-            t = resp.read_some(conn) - t0
+            t = max(resp.read_some(conn) - t0, t)  # never backwards, whatever the wall clock did
         except ConnectionLost as e:
             lost = e
             break
