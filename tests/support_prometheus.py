@@ -96,6 +96,14 @@ class Pushgateway:
         return httpx.get(f"{self.url}/metrics", timeout=5).text
 
 
+def harness_scrapes(exporter_port: int, gateway: Pushgateway) -> list[dict[str, Any]]:
+    """Scrape configs for the harness's live exporter and a Pushgateway (its labels kept)."""
+    return [
+        scrape_config("slm_harness", f"127.0.0.1:{exporter_port}"),
+        scrape_config("pushgateway", f"127.0.0.1:{gateway.port}", honor_labels=True),
+    ]
+
+
 @contextmanager
 def pushgateway(workdir: Path) -> Iterator[Pushgateway]:
     ensure_installed()

@@ -32,8 +32,7 @@ def test_gpu_dashboard_panels_return_data(tmp_path: Path) -> None:
         prom.prometheus(
             tmp_path,
             [
-                prom.scrape_config("slm_harness", f"127.0.0.1:{exporter_port}"),
-                prom.scrape_config("pushgateway", f"127.0.0.1:{gateway.port}", honor_labels=True),
+                *prom.harness_scrapes(exporter_port, gateway),
             ],
         ) as prometheus,
     ):

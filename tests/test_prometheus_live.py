@@ -99,8 +99,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         prom.prometheus(
             workdir,
             [
-                prom.scrape_config("slm_harness", f"127.0.0.1:{exporter.port}"),
-                prom.scrape_config("pushgateway", f"127.0.0.1:{gateway.port}", honor_labels=True),
+                *prom.harness_scrapes(exporter.port, gateway),
             ],
             rule_files=sorted(prom.RULES_DIR.glob("*.yml")),
         ) as prometheus,

@@ -102,8 +102,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         prom.prometheus(
             workdir,
             [
-                prom.scrape_config("slm_harness", f"127.0.0.1:{exporter_port}"),
-                prom.scrape_config("pushgateway", f"127.0.0.1:{gateway.port}", honor_labels=True),
+                *prom.harness_scrapes(exporter_port, gateway),
                 prom.scrape_config("simulator", f"127.0.0.1:{sim_port}"),
             ],
             rule_files=sorted(prom.RULES_DIR.glob("*.yml")),
