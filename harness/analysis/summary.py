@@ -76,6 +76,19 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
     return summary
 
 
+def dotted_value(summary: dict[str, Any], dotted: str) -> float | None:
+    """The number at a dotted key of a summary (``latency.ttft_ms.p95``); None when the key is
+    absent or holds no number."""
+    node: Any = summary
+    for key in dotted.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    if isinstance(node, bool) or not isinstance(node, int | float):
+        return None
+    return float(node)
+
+
 def _where(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     """The rows ``mask`` selects; the frame itself when it selects every row (usually the case,
     and a copy of millions of rows is what takes time)."""

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from harness.analysis.summary import dotted_value
 from harness.config.errors import ConfigError
 from harness.gate.noise import NoiseFloors, read_noise
 from harness.golden.accuracy import golden_section
@@ -86,17 +87,6 @@ class Side:
     def describe(self) -> str:
         """``label`` with its run count when it has several runs."""
         return self.label if len(self.runs) == 1 else f"{self.label} ({len(self.runs)} runs)"
-
-
-def dotted_value(data: dict[str, Any], dotted: str) -> float | None:
-    node: Any = data
-    for key in dotted.split("."):
-        if not isinstance(node, dict) or key not in node:
-            return None
-        node = node[key]
-    if isinstance(node, bool) or not isinstance(node, int | float):
-        return None
-    return float(node)
 
 
 def load_side(references: list[str], option: str, baselines_dir: Path = DEFAULT_BASELINES_DIR) -> Side:

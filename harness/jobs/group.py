@@ -24,7 +24,7 @@ import pandas as pd
 
 from harness.analysis import metrics as m
 from harness.analysis.meta import RunMeta
-from harness.analysis.summary import summarize
+from harness.analysis.summary import dotted_value, summarize
 from harness.records import rundir
 from harness.records.store import read_records
 
@@ -91,7 +91,7 @@ def group_summary(group_dir: Path, run_dirs: list[Path]) -> dict[str, Any]:
             {"repeat": i, "dir": run_dir.name, "summary": block}
             for i, run_dir, block in zip(indices, run_dirs, blocks, strict=True)
         ],
-        "spread": {key: _spread([_number(block, key) for block in blocks]) for key in SPREAD_KEYS},
+        "spread": {key: _spread([dotted_value(block, key) for block in blocks]) for key in SPREAD_KEYS},
     }
     return pooled
 
@@ -120,7 +120,7 @@ _WINDOW_RATES = (
 
 def _from_blocks(pooled: dict[str, Any], blocks: list[dict[str, Any]], seconds: list[float]) -> None:
     def time_weighted(dotted: str) -> float | None:
-        values = [(_number(b, dotted), s) for b, s in zip(blocks, seconds, strict=True)]
+        values = [(dotted_value(b, dotted), s) for b, s in zip(blocks, seconds, strict=True)]
         known = [(v, s) for v, s in values if v is not None]
         total = sum(s for _, s in known)
         return sum(v * s for v, s in known) / total if total > 0 else None
@@ -153,13 +153,6 @@ def _pooled_meta(group_id: str, metas: list[RunMeta]) -> RunMeta:
     )
 
 
-def _number(summary: dict[str, Any], dotted: str) -> float | None:
-    node: Any = summary
-    for key in dotted.split("."):
-        node = node.get(key) if isinstance(node, dict) else None
-    return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else None
-
-
 def _spread(values: list[float | None]) -> dict[str, float | None]:
     known = np.array([v for v in values if v is not None], dtype=float)
     if known.size == 0:
@@ -182,7 +175,7 @@ def index_html(summary: dict[str, Any]) -> str:
 
     def row(name: str, link: str | None, block: dict[str, Any]) -> str:
         title = f'<a href="{html.escape(link)}">{html.escape(name)}</a>' if link else html.escape(name)
-        cells = "".join(f"<td>{_cell(_number(block, key))}</td>" for _, key in columns)
+        cells = "".join(f"<td>{_cell(dotted_value(block, key))}</td>" for _, key in columns)
         return f"<tr><td>{title}</td>{cells}</tr>"
 
     runs = summary[REPEATS_KEY]["runs"]

@@ -176,16 +176,12 @@ def read_records(
     ``text_as_categories`` text columns come back as categoricals (a few distinct values over
     millions of rows). Chunk gaps stay Arrow lists (``pd.ArrowDtype``): millions of small
     Python lists would cost gigabytes."""
-    parquet = run_dir / PARQUET_NAME
-    journal = run_dir / JOURNAL_NAME
+    parquet, journal = run_dir / PARQUET_NAME, run_dir / JOURNAL_NAME
     if parquet.exists():
         dictionaries = TEXT_COLUMNS if text_as_categories else None
         table = pq.read_table(parquet, columns=columns, read_dictionary=dictionaries)
-    elif journal.exists():
-        table = read_journal(journal)
-        table = table.select(columns) if columns is not None else table
     else:
-        table = SCHEMA.empty_table()
+        table = read_journal(journal)  # empty when there is none
         table = table.select(columns) if columns is not None else table
     # self_destruct frees each Arrow column once converted: a big run's peak is one copy, not two.
     return table.to_pandas(types_mapper=_arrow_lists, self_destruct=True)
