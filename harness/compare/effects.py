@@ -20,7 +20,7 @@ import pandas as pd
 
 from harness.analysis import metrics as m
 from harness.compare.sides import Side, Unit
-from harness.gate.stats import Clustered, RunStat, Statistic, between_runs, bootstrap_compare, log_variance
+from harness.gate.stats import Clustered, RunStat, Statistic, between_runs, bootstrap_compare, run_stat_of
 
 RESAMPLES = 2000
 CONFIDENCE = 0.95
@@ -201,7 +201,4 @@ def _run_stat(unit: Unit, metric: Metric, statistic: Statistic) -> RunStat | Non
     sample = Clustered.one_per_unit(metric.samples(unit))
     if sample.n_units < MIN_SAMPLES:
         return None
-    value = statistic.of(sample)
-    if not value > 0:
-        return None
-    return RunStat(float(np.log(value)), log_variance(sample, statistic, RESAMPLES, SEED))
+    return run_stat_of(sample, statistic, RESAMPLES, SEED)

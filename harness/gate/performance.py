@@ -19,8 +19,6 @@ Without records on both sides the summaries' point values are compared, with no 
 
 from __future__ import annotations
 
-import math
-
 from harness.analysis import metrics as m
 from harness.config.gate import LATENCY_METRICS, GateRules, RelativeGate
 from harness.gate.inputs import RunData, Side
@@ -34,7 +32,7 @@ from harness.gate.stats import (
     Statistic,
     between_runs,
     bootstrap_compare,
-    log_variance,
+    run_stat_of,
 )
 
 _PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
@@ -63,16 +61,7 @@ def run_stat(run: RunData, key: str, resamples: int, seed: int, strict: bool = T
     sample = sample_of(run, metric)
     if sample is None or (strict and not resamplable(sample, metric)):
         return None
-    return _log_stat(sample, statistic_of(key), resamples if resamplable(sample, metric) else 0, seed)
-
-
-def _log_stat(sample: Clustered, statistic: Statistic, resamples: int, seed: int) -> RunStat | None:
-    """None when the statistic is 0; no resamples: no within-run variance (0)."""
-    value = statistic.of(sample)
-    if not value > 0:
-        return None
-    within = log_variance(sample, statistic, resamples, seed) if resamples else 0.0
-    return RunStat(math.log(value), within)
+    return run_stat_of(sample, statistic_of(key), resamples if resamplable(sample, metric) else 0, seed)
 
 
 def check_performance(gate: RelativeGate, rules: GateRules, baseline: Side, candidate: Side) -> GateResult:
@@ -137,7 +126,7 @@ def check_performance(gate: RelativeGate, rules: GateRules, baseline: Side, cand
         # A run too small to resample still has its statistic; it adds no within-run bound.
         seeds = range(rules.seed, rules.seed + len(samples_b) + len(samples_c))
         stats = [
-            _log_stat(s, statistic, rules.bootstrap_resamples if resamplable(s, gate.metric) else 0, seed)
+            run_stat_of(s, statistic, rules.bootstrap_resamples if resamplable(s, gate.metric) else 0, seed)
             for s, seed in zip([*samples_b, *samples_c], seeds, strict=True)
         ]
         if any(s is None for s in stats):

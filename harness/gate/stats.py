@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -166,6 +167,16 @@ class RunStat:
 
     log_value: float
     within_var: float
+
+
+def run_stat_of(sample: Clustered, statistic: Statistic, resamples: int, seed: int) -> RunStat | None:
+    """One run's log statistic and its within-run variance from `resamples` resamples (none:
+    variance 0); None when the statistic is not positive (it has no log)."""
+    value = statistic.of(sample)
+    if not value > 0:
+        return None
+    within = log_variance(sample, statistic, resamples, seed) if resamples else 0.0
+    return RunStat(math.log(value), within)
 
 
 @dataclass(frozen=True, slots=True)
