@@ -64,17 +64,18 @@ def stream(run_dir: str, n: int) -> None:
 
 def summary(run_dir: str) -> None:
     """Step 2: summary.json from records.parquet, as finish_run does."""
+    from harness.analysis.gaps import file_batches
     from harness.analysis.meta import RunMeta
     from harness.analysis.metrics import SUMMARY_COLUMNS
     from harness.analysis.summary import summarize
     from harness.records.store import read_records
 
     started = time.perf_counter()
-    records = read_records(Path(run_dir), SUMMARY_COLUMNS, text_as_categories=True)
+    records = read_records(Path(run_dir), SUMMARY_COLUMNS, compact=True)
     end = float(records["sent_at"].max())
     meta = RunMeta(run_id="big", scenario="big", model="m", endpoint="e", api="chat", started_at=START,
                    ended_at=end + 1, window_start=START, window_end=end)  # fmt: skip
-    result = summarize(records, meta)
+    result = summarize(records, meta, file_batches(Path(run_dir)))
     seconds = time.perf_counter() - started
     (Path(run_dir) / "summary.json").write_text(json.dumps(result))
     print(

@@ -1,8 +1,11 @@
 """A light OpenAI-compatible streaming server for load-generator benchmarks.
 
-Every chat or completions request gets ``CHUNKS`` content chunks ``GAP_S`` apart, a finish
-chunk, a usage chunk and ``[DONE]``, over raw asyncio streams (no web framework), so that the
-server costs little CPU next to the load generators measured against it. ``/v1/models`` lists
+Every chat or completions request gets ``CHUNKS`` content chunks ``GAP_S`` apart, then at once
+(as the last token's) a finish chunk, a usage chunk and ``[DONE]``, over raw asyncio streams (no
+web framework), so that the server costs little CPU next to the load generators measured against
+it. Chunk k is due ``k * GAP_S`` after the request arrived: a late wake-up does not push the
+chunks after it back, so the answer takes (CHUNKS - 1) * GAP_S plus the loop's lateness on its
+last chunk, not the sum of every sleep's lateness. ``/v1/models`` lists
 one model; ``/stats`` counts the answers written in full and the seconds they took from the
 request's arrival to the last write (``{"completed": N, "answer_s": S}``), the same count for
 every load generator: streams / (S / N) is the most any client could get at that many streams.
@@ -80,9 +83,10 @@ async def _serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
                 writer.write(_json(MODELS))
                 continue
             writer.write(HEAD)
-            for token in TOKENS:
+            for k, token in enumerate(TOKENS):
+                if k:
+                    await asyncio.sleep(arrived + k * GAP_S - time.monotonic())
                 writer.write(token)
-                await asyncio.sleep(GAP_S)
             writer.write(TAIL)
             await writer.drain()
             completed += 1

@@ -323,3 +323,76 @@ def test_100k_records_summarised_with_exact_pooled_counts() -> None:
         ended_inside.sum() * (gaps + 1) / 10.0
     )
     assert summary["throughput"]["offered_rps"] == pytest.approx(n / 10.0)
+
+
+def test_gaps_read_batch_by_batch_give_numpys_itl_per_stage_and_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records read back without their chunk gaps, the gaps streamed from records.parquet a row
+    group at a time (as ``finish_run`` does): every ITL block equals numpy's over that block's
+    gaps, and the whole summary equals the one of the frame held in memory. Small row groups and
+    selection limits make 6,000 requests take every path 3.6 million take."""
+    from harness.analysis import selection
+    from harness.analysis.gaps import file_batches
+    from harness.analysis.meta import StageWindow
+    from harness.analysis.metrics import SUMMARY_COLUMNS
+    from harness.records import store
+
+    monkeypatch.setattr(store, "ROW_GROUP_ROWS", 700)
+    monkeypatch.setattr(selection, "COLLECT_LIMIT", 2_000)
+    monkeypatch.setattr(selection, "SPLIT_LIMIT", 4)
+    n, per = 6_000, 12
+    records = synthetic(n, per)
+    records["stage"] = np.where(records["sent_at"] < WINDOW_START + 5.0, "low", "high")
+    records["target"] = np.where(np.arange(n) % 3 == 0, "b", "a")
+    records.loc[records.index % 97 == 0, "ok"] = False  # failures' gaps are left out
+    writer = RecordWriter(tmp_path)
+    for start in range(0, n, 500):  # flushed like a run: a batch a second
+        rows = records.iloc[start : start + 500].to_dict("records")
+        writer.extend([RequestRecord(**{k: _none_for_nan(v) for k, v in row.items()}) for row in rows])
+        writer.flush()
+    writer.close()
+    stages = [
+        StageWindow("low", WINDOW_START - 1.0, WINDOW_START + 5.0),
+        StageWindow("high", WINDOW_START + 5.0, WINDOW_START + 11.0),
+    ]
+    run_meta = meta(stages=stages, targets=["a", "b"])
+    streamed = summarize(
+        read_records(tmp_path, SUMMARY_COLUMNS, compact=True), run_meta, file_batches(tmp_path)
+    )
+    # Equal but for the last bits of ITL means and deviations, summed in other chunks.
+    assert _rounded(streamed) == _rounded(summarize(records, run_meta))
+
+    def numpy_itl(rows: Any) -> list[float]:
+        ok = rows[rows["ok"]]
+        gaps = np.concatenate(ok["chunk_gaps_s"].tolist()) * 1000.0
+        return [*np.percentile(gaps, [50, 90, 95, 99, 99.9]).tolist(), gaps.size]
+
+    def ours(block: dict[str, Any]) -> list[float]:
+        itl = block["latency"]["itl_ms"]
+        return [itl["p50"], itl["p90"], itl["p95"], itl["p99"], itl["p99_9"], itl["count"]]
+
+    assert ours(streamed) == pytest.approx(numpy_itl(records), rel=1e-12)
+    for stage in streamed["stages"]:
+        assert ours(stage) == pytest.approx(numpy_itl(records[records["stage"] == stage["name"]]), rel=1e-12)
+    for target in streamed["targets"]:
+        chosen = records[records["target"] == target["name"]]
+        assert ours(target) == pytest.approx(numpy_itl(chosen), rel=1e-12)
+        for stage in target["stages"]:
+            assert ours(stage) == pytest.approx(
+                numpy_itl(chosen[chosen["stage"] == stage["name"]]), rel=1e-12
+            )
+
+
+def _none_for_nan(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return None if isinstance(value, float) and value != value else value
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rounded(item) for item in value]
+    return float(f"{value:.13g}") if isinstance(value, float) else value

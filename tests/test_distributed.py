@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.records.store import read_journal, read_records
+from harness.records.store import read_records
 from harness.sim.config import SimConfig
 from harness.sim.process import SimProcess
 from tests._load_helpers import ROOT, inline_workload, write_scenario
@@ -133,7 +133,7 @@ def test_killed_worker_loses_under_a_second_and_its_users_move_to_the_survivor(t
     with SimProcess(SimConfig(ttft_ms=40, itl_ms=4, seed=3, max_num_seqs=64)) as sim:
 
         def both_workers_busy(journal: Path) -> bool:
-            counts = read_journal(journal).column("worker").to_pandas().value_counts()
+            counts = read_records(journal.parent, ["worker"])["worker"].value_counts()
             return len(counts) == 2 and counts.min() >= 20
 
         spec = _spec(sim, {"type": "concurrency", "users": 4}, 18)

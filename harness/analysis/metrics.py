@@ -21,7 +21,8 @@ from harness.records.record import PHASE_MEASURE, RECORD_FIELDS, TOKEN_SOURCE_CH
 MS = 1000.0  # seconds -> milliseconds
 
 # The record columns the summary reads: a big run's records are read without the others
-# (request ids, answer texts, error details).
+# (request ids, answer texts, error details) and without the chunk gaps, which the summary reads
+# batch by batch (``analysis.gaps``).
 SUMMARY_COLUMNS: list[str] = [
     "phase",
     "ok",
@@ -32,7 +33,6 @@ SUMMARY_COLUMNS: list[str] = [
     "ttft_s",
     "ttfc_s",
     "e2e_s",
-    "chunk_gaps_s",
     "n_content_chunks",
     "n_in",
     "n_out",
@@ -59,7 +59,10 @@ def ensure_fields(records: pd.DataFrame, fields: Sequence[str] = RECORD_FIELDS) 
 
 def floats(rows: pd.DataFrame, column: str) -> np.ndarray:
     """A column as float64, with None (and anything non-numeric) as NaN."""
-    return pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
+    values = rows[column]
+    if isinstance(values.dtype, pd.CategoricalDtype) and len(values.cat.categories) == 0:
+        return np.full(len(values), np.nan)  # a column with no value at all (read compact)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
 
 
 def is_measured(records: pd.DataFrame) -> np.ndarray:
@@ -224,11 +227,11 @@ def slo_met(rows: pd.DataFrame, slos: Mapping[str, float]) -> np.ndarray:
     """
     met = rows["ok"].eq(True).to_numpy()
     if "ttft_ms" in slos:
-        met &= ttft_s(rows) * MS <= slos["ttft_ms"]
+        met = met & (ttft_s(rows) * MS <= slos["ttft_ms"])
     if "tpot_ms" in slos:
-        met &= (floats(rows, "n_out") < 2) | (tpot_s(rows) * MS <= slos["tpot_ms"])
+        met = met & ((floats(rows, "n_out") < 2) | (tpot_s(rows) * MS <= slos["tpot_ms"]))
     if "e2e_ms" in slos:
-        met &= e2e_s(rows) * MS <= slos["e2e_ms"]
+        met = met & (e2e_s(rows) * MS <= slos["e2e_ms"])
     return met
 
 
@@ -260,11 +263,11 @@ def concurrency(records: pd.DataFrame, start: float, end: float) -> tuple[float 
         return None, None
     lo, hi = lo[overlapping], hi[overlapping]
     mean = float((hi - lo).sum() / (end - start))
-    times = np.concatenate([lo, hi])
-    steps = np.concatenate([np.ones(lo.size), -np.ones(hi.size)])
-    # Primary key time, then -1 before +1 so back-to-back requests are not counted together.
-    order = np.lexsort((steps, times))
-    peak = int(np.cumsum(steps[order]).max())
+    lo.sort()
+    hi.sort()
+    # In flight at the i-th start: the i + 1 started so far less those ended by then (an end at
+    # the same instant first, so back-to-back requests are not counted together).
+    peak = int((np.arange(1, lo.size + 1) - np.searchsorted(hi, lo, side="right")).max())
     return mean, peak
 
 

@@ -29,19 +29,16 @@ def as_float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def describe(samples: np.ndarray, scale: float = 1.0, reorder: bool = False) -> dict[str, float | int | None]:
+def describe(samples: np.ndarray, scale: float = 1.0) -> dict[str, float | int | None]:
     """Percentiles, mean, min, max, std and count of the finite samples, each times ``scale``.
 
     With no samples every statistic is None and ``count`` is 0, so an empty metric
-    never looks like a measured zero. ``reorder``: the caller hands over an array of its own
-    that may be partially sorted in place (tens of millions of ITL samples are not copied).
+    never looks like a measured zero. (ITL samples, too many to hold in a big run, are
+    described the same way by ``gaps`` from an exact selection over re-read chunks.)
     """
     values = np.asarray(samples, dtype=float)
     finite = np.isfinite(values)
-    owned = reorder and values.flags.writeable
-    if not finite.all():
-        values, owned = values[finite], True
-    del finite
+    values, owned = (values, False) if finite.all() else (values[finite], True)
     if values.size == 0:
         return {**dict.fromkeys(STAT_KEYS[:-1]), "count": 0}
     stats: dict[str, float | int | None] = {

@@ -14,6 +14,7 @@ import pandas as pd
 
 from harness.analysis import metrics as m
 from harness.analysis.cache import prefix_cache
+from harness.analysis.gaps import GAPS_COLUMN, GapBatches, GapSamples, column_batches
 from harness.analysis.health import assess
 from harness.analysis.meta import RunMeta
 from harness.analysis.stages import STAGE_BLOCKS, stage_frames
@@ -24,31 +25,44 @@ from harness.protocol.errors import ALL_KINDS
 from harness.records.record import PHASE_COOLDOWN, PHASE_WARMUP
 
 SCHEMA_VERSION = 1
-LIST_COLUMNS = ["chunk_gaps_s"]
 
 
-def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
-    """The summary of a run: JSON-serialisable (no numpy types, no NaN), ``schema_version`` 1."""
+def summarize(records: pd.DataFrame, meta: RunMeta, gaps: GapBatches | None = None) -> dict[str, Any]:
+    """The summary of a run: JSON-serialisable (no numpy types, no NaN), ``schema_version`` 1.
+
+    ITL comes from ``gaps`` (the records' chunk-gap lists read batch by batch, for records read
+    without them: ``store.gap_batches``), else from the ``chunk_gaps_s`` column of ``records``."""
+    if not isinstance(records.index, pd.RangeIndex) or records.index.start != 0 or records.index.step != 1:
+        records = records.reset_index(drop=True)
+    if gaps is None:
+        gaps = column_batches(m.ensure_fields(records, [GAPS_COLUMN])[GAPS_COLUMN])
+    samples = GapSamples(gaps, len(records))
+    # Copy-on-write makes drops, row selections that keep every row and relabelled stage frames
+    # views: no copy of millions of rows (the summary never writes to a frame).
+    with pd.option_context("mode.copy_on_write", True):
+        summary = _summary(records.drop(columns=[GAPS_COLUMN], errors="ignore"), meta, samples)
+    samples.resolve()
+    return summary
+
+
+def _summary(records: pd.DataFrame, meta: RunMeta, gaps: GapSamples) -> dict[str, Any]:
+    """The summary of ``records`` (a run's, or a stage's, target's or turn's rows with the run's
+    row numbers as index), its ITL asked of ``gaps``."""
     records = m.ensure_fields(records, m.SUMMARY_COLUMNS)
     measured = m.is_measured(records)
     ok_mask = measured & m.is_successful(records)
-    # The filtered frames leave the chunk-gap lists out (a big run has tens of millions of gaps);
-    # ITL takes them from ``records`` by mask.
-    # Copy-on-write makes the drop a view: no copy of millions of rows (the summary never writes).
-    with pd.option_context("mode.copy_on_write", True):
-        scalars = records.drop(columns=LIST_COLUMNS)
-    rows, ok = _where(scalars, measured), _where(scalars, ok_mask)
+    rows, ok = records[measured], records[ok_mask]
     seconds = float(meta.window_seconds)
     mean_concurrency, peak_concurrency = m.concurrency(records, meta.window_start, meta.window_end)
     summary: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "run": _run(meta),
         "window": {"start": float(meta.window_start), "end": float(meta.window_end), "seconds": seconds},
-        "latency": _latency(rows, ok, m.itl_s(records, ok_mask)),
-        "throughput": _throughput(scalars, rows, ok, meta),
+        "latency": _latency(rows, ok, gaps.describe(records.index.to_numpy()[ok_mask], m.MS)),
+        "throughput": _throughput(records, rows, ok, meta),
         "requests": _requests(records, rows, ok),
         "errors": _errors(rows),
-        "goodput": _goodput(scalars, rows, meta),
+        "goodput": _goodput(records, rows, meta),
         "tokens": _tokens(rows, ok),
         "prefix_cache": prefix_cache(ok),
         "concurrency": {"mean": mean_concurrency, "peak": peak_concurrency},
@@ -60,17 +74,17 @@ def summarize(records: pd.DataFrame, meta: RunMeta) -> dict[str, Any]:
     summary["extra"] = dict(meta.extra)
     summary["health"] = assess(summary, meta.max_error_rate)
     summary["stages"] = [
-        {"name": stage.name, "target": dict(stage.target), **_blocks(summarize(rows, stage_meta))}
+        {"name": stage.name, "target": dict(stage.target), **_blocks(_summary(rows, stage_meta, gaps))}
         for stage, rows, stage_meta in stage_frames(records, meta)
     ]
     if meta.targets:
         summary["targets"] = [
             {"name": name, **_blocks(block), "stages": block["stages"]}
             for name, rows, target_meta in target_frames(records, meta)
-            for block in (summarize(rows, target_meta),)
+            for block in (_summary(rows, target_meta, gaps),)
         ]
     summary["turns"] = [
-        {"turn": turn, **_blocks(summarize(rows, turn_meta), TURN_BLOCKS)}
+        {"turn": turn, **_blocks(_summary(rows, turn_meta, gaps), TURN_BLOCKS)}
         for turn, rows, turn_meta in turn_frames(records, meta)
     ]
     return summary
@@ -87,12 +101,6 @@ def dotted_value(summary: dict[str, Any], dotted: str) -> float | None:
     if isinstance(node, bool) or not isinstance(node, int | float):
         return None
     return float(node)
-
-
-def _where(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
-    """The rows ``mask`` selects; the frame itself when it selects every row (usually the case,
-    and a copy of millions of rows is what takes time)."""
-    return frame if mask.all() else frame[mask]
 
 
 def _blocks(summary: dict[str, Any], keys: tuple[str, ...] = STAGE_BLOCKS) -> dict[str, Any]:
@@ -115,12 +123,12 @@ def _run(meta: RunMeta) -> dict[str, Any]:
     }
 
 
-def _latency(rows: pd.DataFrame, ok: pd.DataFrame, itl: np.ndarray) -> dict[str, Any]:
+def _latency(rows: pd.DataFrame, ok: pd.DataFrame, itl: dict[str, Any]) -> dict[str, Any]:
     return {
         "ttft_ms": describe(m.ttft_s(ok), m.MS),
         "ttfc_ms": describe(m.ttfc_s(ok), m.MS),
         "tpot_ms": describe(m.tpot_s(ok), m.MS),
-        "itl_ms": describe(itl, m.MS, reorder=True),
+        "itl_ms": itl,
         "e2e_ms": describe(m.e2e_s(ok), m.MS),
         "e2e_with_queueing_ms": describe(m.e2e_with_queueing_s(ok), m.MS),
         # Every measured request was scheduled, failed or not: lag describes the client.

@@ -40,73 +40,81 @@ def per_second(records: pd.DataFrame, start: float) -> pd.DataFrame:
     keep = np.isfinite(done) & (done >= start)
     if not keep.any():
         return pd.DataFrame({name: pd.Series(dtype=float) for name in BASE_COLUMNS})
-    kinds = np.full(len(records), None, dtype=object)
-    failed = ~m.is_successful(records)
-    kinds[failed] = m.error_kinds(records).to_numpy()
-    finished = pd.DataFrame(
-        {
-            "second": np.floor(done - start).astype(np.int64),
-            "ok": records["ok"].eq(True).to_numpy(),
-            "n_out": np.nan_to_num(m.floats(records, "n_out")),
-            "ttft_ms": m.ttft_s(records) * m.MS,
-            "e2e_ms": e2e * m.MS,
-            "kind": kinds,
-        }
-    )[keep]
-    n_bins = int(finished["second"].max()) + 1
+    # Whole columns and masks, no frame of them: a big run has millions of rows.
+    second = np.zeros(len(records), dtype=np.int64)
+    second[keep] = np.floor(done[keep] - start)
+    succeeded = m.is_successful(records)
+    ok, failed = succeeded & keep, ~succeeded & keep
+    n_bins = int(second[keep].max()) + 1
     seconds = np.arange(n_bins)
-    ok = finished[finished["ok"]]
     frame = pd.DataFrame(
         {
             "second": seconds,
             "t": start + seconds.astype(float),
-            "completed": np.bincount(ok["second"], minlength=n_bins),
-            "output_tokens": np.bincount(ok["second"], weights=ok["n_out"], minlength=n_bins),
-            "errors": np.bincount(finished.loc[~finished["ok"], "second"], minlength=n_bins),
+            "completed": np.bincount(second[ok], minlength=n_bins),
+            "output_tokens": np.bincount(
+                second[ok], weights=np.nan_to_num(m.floats(records, "n_out")[ok]), minlength=n_bins
+            ),
+            "errors": np.bincount(second[failed], minlength=n_bins),
             "concurrency": _mean_in_flight(records, start, n_bins),
         }
     )
-    for name in ("ttft", "e2e"):
-        for q, column in ((0.5, f"{name}_p50_ms"), (0.95, f"{name}_p95_ms")):
-            frame[column] = _binned_quantile(ok["second"].to_numpy(), ok[f"{name}_ms"].to_numpy(), q, n_bins)
-    by_kind = finished[~finished["ok"]].groupby(["second", "kind"]).size().unstack(fill_value=0)
+    for name, values in (("ttft", m.ttft_s(records)), ("e2e", e2e)):
+        p50, p95 = _binned_quantiles(second[ok], values[ok] * m.MS, (0.5, 0.95), n_bins)
+        frame[f"{name}_p50_ms"], frame[f"{name}_p95_ms"] = p50, p95
+    # error_kinds lists the failed rows in row order.
+    failed_rows = np.flatnonzero(~succeeded)
+    in_window = keep[failed_rows]
+    errors = pd.DataFrame(
+        {"second": second[failed_rows][in_window], "kind": m.error_kinds(records).to_numpy()[in_window]}
+    )
+    by_kind = errors.groupby(["second", "kind"]).size().unstack(fill_value=0)
     for kind in by_kind.columns:
         frame[f"errors_{kind}"] = by_kind[kind].reindex(seconds, fill_value=0).to_numpy()
     return frame
 
 
-def _binned_quantile(bins: np.ndarray, values: np.ndarray, q: float, n_bins: int) -> np.ndarray:
-    """The q-quantile (linear interpolation, as numpy's default) of ``values`` in each of
-    ``n_bins`` bins, NaN for an empty one: one sort for all bins, not one call per bin."""
+def _binned_quantiles(
+    bins: np.ndarray, values: np.ndarray, qs: tuple[float, ...], n_bins: int
+) -> list[np.ndarray]:
+    """The q-quantiles (linear interpolation, as numpy's default) of ``values`` in each of
+    ``n_bins`` bins, NaN for an empty one: one sort for every bin and quantile."""
     keep = np.isfinite(values)
     bins, values = bins[keep], values[keep]
     order = np.lexsort((values, bins))
     bins, values = bins[order], values[order]
     counts = np.bincount(bins, minlength=n_bins)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    result = np.full(n_bins, np.nan)
     has = counts > 0
-    position = (counts[has] - 1) * q
-    below = np.floor(position).astype(np.int64)
-    above = np.minimum(below + 1, counts[has] - 1)
-    low, high = values[starts[has] + below], values[starts[has] + above]
-    result[has] = low + (high - low) * (position - below)
-    return result
+    results = []
+    for q in qs:
+        result = np.full(n_bins, np.nan)
+        position = (counts[has] - 1) * q
+        below = np.floor(position).astype(np.int64)
+        above = np.minimum(below + 1, counts[has] - 1)
+        low, high = values[starts[has] + below], values[starts[has] + above]
+        result[has] = low + (high - low) * (position - below)
+        results.append(result)
+    return results
 
 
 def _mean_in_flight(records: pd.DataFrame, start: float, n_bins: int) -> np.ndarray:
     """Time-weighted mean number of requests in flight in each one-second bin.
 
-    In-flight count c(t) is piecewise constant between start/end events, so its
-    integral F is piecewise linear: interpolating F at the bin edges is exact.
+    The integral of the in-flight count up to a time e is the sum over requests sent before e
+    of their time in flight before e: sum(e - sent) over sends before e less sum(e - done)
+    over ends before e. Its differences between bin edges are the bins' means, exactly.
     """
     sent, done = m.in_flight_intervals(records)
-    edges = start + np.arange(n_bins + 1, dtype=float)
+    edges = np.arange(n_bins + 1, dtype=float)
     if sent.size == 0:
         return np.zeros(n_bins)
-    times = np.concatenate([sent, done])
-    steps = np.concatenate([np.ones(sent.size), -np.ones(done.size)])
-    order = np.argsort(times, kind="stable")
-    times, in_flight = times[order], np.cumsum(steps[order])
-    integral = np.concatenate([[0.0], np.cumsum(in_flight[:-1] * np.diff(times))])
-    return np.diff(np.interp(edges, times, integral))
+    # Seconds since start: sums of epoch times would lose the sub-second part.
+    return np.diff(_time_before(np.sort(sent - start), edges) - _time_before(np.sort(done - start), edges))
+
+
+def _time_before(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """For each edge e: the sum of (e - t) over the sorted ``times`` before e."""
+    before = np.searchsorted(times, edges, side="left")
+    sums = np.concatenate([[0.0], np.cumsum(times)])
+    return before * edges - sums[before]

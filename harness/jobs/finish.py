@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from harness.analysis.gaps import file_batches
 from harness.analysis.meta import RunMeta, StageWindow
 from harness.analysis.metrics import SUMMARY_COLUMNS
 from harness.analysis.summary import summarize
@@ -58,8 +59,8 @@ def finish_run(
     ``sections`` adds summary sections computed from the summary so far (GPU, cost, server; at
     run level also golden), to the run and to each of its stages.
     """
-    records = read_records(run_dir, SUMMARY_COLUMNS, text_as_categories=True)
-    summary = summarize(records, run_meta(run_dir.name, scenario, facts))
+    records = read_records(run_dir, SUMMARY_COLUMNS, compact=True)
+    summary = summarize(records, run_meta(run_dir.name, scenario, facts), file_batches(run_dir))
     del records
     if facts.fleet is not None:
         summary["workers"] = facts.fleet

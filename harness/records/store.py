@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -66,6 +67,20 @@ assert tuple(SCHEMA.names) == RECORD_FIELDS, "store schema and RequestRecord fie
 # all) makes a 1-hour run's records.parquet take ten times longer to read.
 TEXT_COLUMNS = [f.name for f in SCHEMA if pa.types.is_string(f.type)]
 
+
+def _release_freed_memory() -> None:
+    """Arrow's jemalloc pool, handing freed memory back to the system at once: reading a big
+    run's records a row group at a time then peaks at the frame built and one row group, where
+    the default pool kept every freed buffer (the frame and as much again). Where pyarrow has no
+    jemalloc the default pool stays."""
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+        pa.jemalloc_set_decay_ms(0)
+    except NotImplementedError:
+        pass
+
+
+_release_freed_memory()
 
 ROW_GROUP_ROWS = 262_144  # records per row group of records.parquet (journal batches joined)
 
@@ -162,40 +177,65 @@ def journal_batches(path: Path) -> Iterator[pa.RecordBatch]:
         return  # the crash came before the schema was complete: nothing to keep
 
 
-def read_journal(path: Path) -> pa.Table:
-    """Every complete batch of a journal as one table, also of one cut short by a crash."""
-    return pa.Table.from_batches(list(journal_batches(path)), schema=SCHEMA)
-
-
-def read_records(
-    run_dir: Path, columns: list[str] | None = None, text_as_categories: bool = False
-) -> pd.DataFrame:
+def read_records(run_dir: Path, columns: list[str] | None = None, compact: bool = False) -> pd.DataFrame:
     """Records of a run as a DataFrame: from records.parquet, else recovered from the journal.
 
-    ``columns`` reads only those (a big run's summary needs a dozen of them); with
-    ``text_as_categories`` text columns come back as categoricals (a few distinct values over
-    millions of rows). Chunk gaps stay Arrow lists (``pd.ArrowDtype``): millions of small
-    Python lists would cost gigabytes."""
-    parquet, journal = run_dir / PARQUET_NAME, run_dir / JOURNAL_NAME
+    ``columns`` reads only those (a big run's summary needs a dozen of them). ``compact``, for
+    millions of rows: text columns come back as categoricals (a few distinct values), and a
+    column with no value at all (no ground truth, no turns, closed loop's schedule lag) as an
+    empty categorical, a byte a row. Chunk gaps stay Arrow lists (``pd.ArrowDtype``): millions
+    of small Python lists would cost gigabytes. Batches are read one at a time and each column is
+    converted on its own, its Arrow buffers freed as it is: a big run's peak is the frame and one
+    column more, not two copies of everything."""
+    pieces: dict[str, list[pa.Array]] = {}
+    schema = SCHEMA if columns is None else pa.schema([SCHEMA.field(name) for name in columns])
+    for batch in record_batches(run_dir, columns, TEXT_COLUMNS if compact else None):
+        schema = batch.schema
+        for name, column in zip(batch.schema.names, batch.columns, strict=True):
+            pieces.setdefault(name, []).append(column)
+    frame: dict[str, pd.Series | pd.Categorical] = {}
+    for field in schema:
+        chunked = pa.chunked_array(pieces.pop(field.name, []), type=field.type)
+        if compact and len(chunked) and chunked.null_count == len(chunked):
+            frame[field.name] = pd.Categorical.from_codes(np.full(len(chunked), -1, np.int8), dtype=_NOTHING)
+        else:
+            frame[field.name] = chunked.to_pandas(types_mapper=_arrow_lists, self_destruct=True)
+        del chunked
+    return pd.DataFrame(frame, copy=False)
+
+
+def record_batches(
+    run_dir: Path, columns: list[str] | None = None, dictionaries: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
+    """The records of a run a row group (or journal batch) at a time, in row order: from
+    records.parquet, else from the journal (nothing when there is neither)."""
+    parquet = run_dir / PARQUET_NAME
     if parquet.exists():
-        dictionaries = TEXT_COLUMNS if text_as_categories else None
-        table = pq.read_table(parquet, columns=columns, read_dictionary=dictionaries)
-    else:
-        table = read_journal(journal)  # empty when there is none
-        table = table.select(columns) if columns is not None else table
-    # self_destruct frees each Arrow column once converted: a big run's peak is one copy, not two.
-    return table.to_pandas(types_mapper=_arrow_lists, self_destruct=True)
+        source = pq.ParquetFile(parquet, read_dictionary=dictionaries)
+        for group in range(source.num_row_groups):
+            yield from source.read_row_group(group, columns=columns).to_batches()
+        return
+    for batch in journal_batches(run_dir / JOURNAL_NAME):
+        yield batch.select(columns) if columns is not None else batch
 
 
 def read_rows_of(run_dir: Path, column: str, positions: list[int]) -> list[object]:
     """One column's values at row ``positions`` of a run's records, read without the rest (the
-    answer texts of a few requests out of millions)."""
-    parquet = run_dir / PARQUET_NAME
-    if parquet.exists():
-        table = pq.read_table(parquet, columns=[column])
-    else:
-        table = read_journal(run_dir / JOURNAL_NAME).select([column])
-    return table.column(column).take(pa.array(positions, pa.int64())).to_pylist()
+    answer texts of a few requests out of millions): only the batches that hold them."""
+    wanted = sorted(set(positions))
+    found: dict[int, object] = {}
+    offset = 0
+    for batch in record_batches(run_dir, [column]):
+        end = offset + batch.num_rows
+        inside = [i for i in wanted if offset <= i < end]
+        if inside:
+            values = batch.column(0).take(pa.array([i - offset for i in inside], pa.int64())).to_pylist()
+            found.update(zip(inside, values, strict=True))
+        offset = end
+    return [found[i] for i in positions]
+
+
+_NOTHING = pd.CategoricalDtype(categories=pd.Index([], dtype=float))  # a column with no value at all
 
 
 def _arrow_lists(arrow_type: pa.DataType) -> pd.ArrowDtype | None:

@@ -49,17 +49,31 @@ def shade_window(fig: go.Figure, summary: dict[str, Any]) -> None:
 
 
 ECDF_RANKS = np.linspace(0.0, 100.0, ECDF_POINTS)
+# The percentiles a distribution is drawn from: the ECDF's, then the histogram's upper end.
+DISTRIBUTION_RANKS = [*ECDF_RANKS, HISTOGRAM_UPPER_PERCENTILE]
 
 
 def distribution(values: np.ndarray, name: str) -> tuple[go.Bar, go.Scatter]:
     """A histogram (up to p99.9) as pre-binned bars and the empirical CDF through evenly spaced
     quantiles: the page holds bin counts and 201 points, not every sample. ``values`` is
     reordered in place (one partition serves every quantile of tens of millions of samples)."""
-    quantiles = np.percentile(values, [*ECDF_RANKS, HISTOGRAM_UPPER_PERCENTILE], overwrite_input=True)
+    quantiles = np.percentile(values, DISTRIBUTION_RANKS, overwrite_input=True)
+    counts, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=histogram_range(quantiles))
+    return distribution_traces(quantiles, counts, edges, name)
+
+
+def histogram_range(quantiles: np.ndarray) -> tuple[float, float]:
+    """The histogram's range from the ``DISTRIBUTION_RANKS`` quantiles: minimum to p99.9."""
     lower, upper = float(quantiles[0]), float(quantiles[-1])
     # Near-constant samples (a fixed TPOT) differ only by float noise: give them a visible width.
     span = max(upper - lower, abs(lower) * 1e-3, 1e-9)
-    counts, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=(lower, lower + span))
+    return lower, lower + span
+
+
+def distribution_traces(
+    quantiles: np.ndarray, counts: np.ndarray, edges: np.ndarray, name: str
+) -> tuple[go.Bar, go.Scatter]:
+    """The bars of a histogram and the ECDF through the ``DISTRIBUTION_RANKS`` quantiles."""
     bars = go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), name=name)
     curve = go.Scatter(x=quantiles[:-1], y=ECDF_RANKS / 100.0, mode="lines", name=name)
     return bars, curve

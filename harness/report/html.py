@@ -19,10 +19,10 @@ import pandas as pd
 import pyarrow as pa
 from plotly.offline import get_plotlyjs
 
-from harness.analysis.metrics import ensure_fields
-from harness.records.record import RECORD_FIELDS
+from harness.analysis.metrics import SUMMARY_COLUMNS, ensure_fields
 from harness.records.rundir import REPORT_FILE, SUMMARY_FILE
 from harness.records.store import read_records
+from harness.report import seconds
 from harness.report.errors import ReportError
 from harness.report.sections import (
     accuracy,
@@ -43,7 +43,9 @@ from harness.report.sections import (
 
 Section = Callable[[Path, dict[str, Any], pd.DataFrame], str | None]
 
-REPORT_COLUMNS = [name for name in RECORD_FIELDS if name not in ("output_text", "request_id")]
+# What the summary reads and what the sections show besides; answer texts and request ids are
+# read for the few rows shown, chunk gaps batch by batch (ITL).
+REPORT_COLUMNS = [*SUMMARY_COLUMNS, "prompt_id", "error_detail"]
 
 SECTIONS: list[Section] = [
     header.render,
@@ -81,14 +83,16 @@ def write_report(run_dir: Path) -> Path:
     summary = load_summary(run_dir)
     try:
         # Request ids and answer texts are read only for the rows a section shows (``slowest``).
-        records = ensure_fields(
-            read_records(run_dir, REPORT_COLUMNS, text_as_categories=True), REPORT_COLUMNS
-        )
+        records = ensure_fields(read_records(run_dir, REPORT_COLUMNS, compact=True), REPORT_COLUMNS)
     except (pa.ArrowException, OSError) as exc:
         raise ReportError(
             f"{run_dir}: records unreadable ({exc}); re-run or restore records.parquet"
         ) from None
-    fragments = [section(run_dir, summary, records) for section in SECTIONS]
+    try:
+        with pd.option_context("mode.copy_on_write", True):  # sections select rows, never write
+            fragments = [section(run_dir, summary, records) for section in SECTIONS]
+    finally:
+        seconds.forget()
     title = f"slm-harness — {summary['run']['scenario']} — {summary['run']['run_id']}"
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

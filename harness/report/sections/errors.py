@@ -9,10 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from harness.analysis import metrics as m
-from harness.analysis.timeseries import per_second
 from harness.report.figures import figure_html, shade_window
 from harness.report.format import number, percent
 from harness.report.fragments import note, section, table
+from harness.report.seconds import run_seconds
 
 DETAIL_CHARS = 300
 
@@ -28,7 +28,7 @@ def render(run_dir: Path, summary: dict[str, Any], records: pd.DataFrame) -> str
         for kind, n in sorted(counts.items(), key=lambda item: -item[1])
     ]
     parts = [table(("kind", "count", "share of measured", "example detail"), rows, "numbers")]
-    bins = per_second(records, summary["run"]["started_at"])
+    bins = run_seconds(records, summary["run"]["started_at"])
     kind_columns = [column for column in bins.columns if column.startswith("errors_")]
     if kind_columns:
         fig = go.Figure(

@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from harness.analysis.timeseries import per_second
 from harness.report.figures import figure_html, shade_window
 from harness.report.fragments import note, section
+from harness.report.seconds import run_seconds
 
 SERIES: tuple[tuple[str, str], ...] = (
     ("ttft_p50_ms", "TTFT p50"),
@@ -21,7 +21,7 @@ SERIES: tuple[tuple[str, str], ...] = (
 
 
 def render(run_dir: Path, summary: dict[str, Any], records: pd.DataFrame) -> str:
-    bins = per_second(records, summary["run"]["started_at"])
+    bins = run_seconds(records, summary["run"]["started_at"])
     if bins["completed"].sum() == 0:
         return section("latency-over-time", "Latency over time", note("No successful request to plot."))
     fig = go.Figure()

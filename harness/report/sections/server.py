@@ -19,11 +19,11 @@ import pyarrow as pa
 from plotly.subplots import make_subplots
 
 from harness.analysis import metrics as m
-from harness.analysis.timeseries import per_second
 from harness.records.rundir import SERVER_METRICS_FILE
 from harness.report.figures import figure_html, shade_window
 from harness.report.format import number, percent
 from harness.report.fragments import note, section, table
+from harness.report.seconds import run_seconds
 from harness.telemetry import read_server_metrics
 from harness.telemetry import server_series as ss
 
@@ -163,7 +163,7 @@ def _plots(metrics: pd.DataFrame, summary: dict[str, Any], records: pd.DataFrame
             fig.add_trace(
                 go.Scatter(x=load["ts"] - started, y=load[column], mode="lines", name=name), row=2, col=1
             )
-    bins = per_second(records, started)
+    bins = run_seconds(records, started)
     if not bins.empty:
         fig.add_trace(
             go.Scatter(x=bins["second"], y=bins["concurrency"], mode="lines", name="client in flight"),

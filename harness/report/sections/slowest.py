@@ -23,7 +23,7 @@ def render(run_dir: Path, summary: dict[str, Any], records: pd.DataFrame) -> str
     if timed.size == 0:
         return section("slowest", "Slowest requests", note("No measured request with a timing."))
     slowest = timed[np.argsort(-e2e[timed], kind="stable")[:SHOWN]]
-    rows = records.iloc[slowest].drop(columns="chunk_gaps_s").assign(_e2e=e2e[slowest])
+    rows = records.iloc[slowest].assign(_e2e=e2e[slowest])
     ttft = m.ttft_s(rows) * m.MS
     outcome = m.error_kinds(rows).reindex(rows.index).fillna("ok")
     positions = [int(i) for i in rows.index]

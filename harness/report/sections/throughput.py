@@ -9,13 +9,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from harness.analysis.timeseries import per_second
 from harness.report.figures import figure_html, shade_window
 from harness.report.fragments import note, section
+from harness.report.seconds import run_seconds
 
 
 def render(run_dir: Path, summary: dict[str, Any], records: pd.DataFrame) -> str:
-    bins = per_second(records, summary["run"]["started_at"])
+    bins = run_seconds(records, summary["run"]["started_at"])
     if bins.empty:
         return section("throughput", "Throughput and concurrency", note("No request to plot."))
     fig = make_subplots(
