@@ -66,3 +66,23 @@ def test_invalid_utf8_marks_only_its_event() -> None:
 
 def test_invalid_utf8_outside_data_is_ignored() -> None:
     assert decode(b": \xff comment\nid: \xfe\ndata: x\n\n") == ["x"]
+
+
+def test_whole_events_at_once_decode_as_byte_by_byte() -> None:
+    """Pieces that end on an event boundary take a shorter path: it decodes what the line rules
+    decode, for plain data events and for every other kind of event among them."""
+    stream = (
+        b'data: {"a":1}\n\n'
+        b": keep-alive\n\n"
+        b"data: one\ndata: two\n\n"
+        b"data:no-space\n\n"
+        b"event: ping\nid: 7\n\n"
+        b"data: \n\n"
+        b"data: \xff\xfe\n\n"
+        b"data: caf\xc3\xa9\n\n"
+        b"data: [DONE]\n\n"
+    )
+    whole = SSEDecoder().feed(stream)
+    byte_by_byte = SSEDecoder()
+    single = [event for i in range(len(stream)) for event in byte_by_byte.feed(stream[i : i + 1])]
+    assert whole == single == ['{"a":1}', "one\ntwo", "no-space", "", None, "café", "[DONE]"]

@@ -33,6 +33,9 @@ class SSEDecoder:
 
     def feed(self, data: bytes) -> list[str | None]:
         """Consume the next piece of the stream; return the payloads of the events it completed."""
+        if data.endswith(b"\n\n") and not (self._buf or self._data or self._invalid or self._skip_lf):
+            if b"\r" not in data:
+                return self._whole_events(data)
         if self._skip_lf and data:
             self._skip_lf = False
             if data[0] == 0x0A:
@@ -55,6 +58,22 @@ class SSEDecoder:
         events: list[str | None] = []
         for line in lines:
             self._line(line.rstrip(b"\r\n"), events)
+        return events
+
+    def _whole_events(self, data: bytes) -> list[str | None]:
+        """Whole events and nothing pending, as servers send them: an event of one ``data: ``
+        line is its payload at once; any other goes through the line rules."""
+        events: list[str | None] = []
+        for block in data[:-2].split(b"\n\n"):
+            if block.startswith(b"data: ") and b"\n" not in block:
+                try:
+                    events.append(block[6:].decode("utf-8"))
+                except UnicodeDecodeError:
+                    events.append(None)
+                continue
+            for line in block.split(b"\n"):
+                self._line(line, events)
+            self._line(b"", events)
         return events
 
     def flush(self) -> list[str | None]:
