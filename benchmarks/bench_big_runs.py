@@ -160,8 +160,9 @@ if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1].startswith("--"):
         step, run_dir = sys.argv[1][2:], sys.argv[2]
         sys.path.insert(0, str(ROOT))
-        steps = {"stream": lambda: stream(run_dir, int(sys.argv[3])), "summary": lambda: summary(run_dir),
-                 "report": lambda: report(run_dir), "whole": lambda: whole(run_dir, int(sys.argv[3]))}  # fmt: skip
+        n = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+        steps = {"stream": lambda: stream(run_dir, n), "summary": lambda: summary(run_dir),
+                 "report": lambda: report(run_dir), "whole": lambda: whole(run_dir, n)}  # fmt: skip
         steps[step]()
     else:
         sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3_600_000))

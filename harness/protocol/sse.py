@@ -33,9 +33,9 @@ class SSEDecoder:
 
     def feed(self, data: bytes) -> list[str | None]:
         """Consume the next piece of the stream; return the payloads of the events it completed."""
-        if data.endswith(b"\n\n") and not (self._buf or self._data or self._invalid or self._skip_lf):
-            if b"\r" not in data:
-                return self._whole_events(data)
+        pending = self._buf or self._data or self._invalid or self._skip_lf
+        if not pending and data.endswith(b"\n\n") and b"\r" not in data:
+            return self._whole_events(data)
         if self._skip_lf and data:
             self._skip_lf = False
             if data[0] == 0x0A:
