@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from harness.analysis.selection import Selection, select
-from harness.analysis.stats import PERCENTILES, STAT_KEYS, as_float
+from harness.analysis.stats import PERCENTILES, STAT_KEYS, statistics
 from harness.records.store import record_batches
 
 GAPS_COLUMN = "chunk_gaps_s"
@@ -83,7 +83,12 @@ class GapSamples:
         """Read the gaps as often as the selections need and fill in what was asked."""
         select(self._selections, self._passes)
         for selection, placeholder, scale in self._described:
-            placeholder.update(_stats(selection, scale))
+            placeholder.update(
+                statistics(
+                    selection.percentiles, selection.mean, selection.min, selection.max,
+                    selection.std, selection.count, scale,
+                )
+            )  # fmt: skip
         self._masks, self._selections, self._described = [], [], []
 
     def chunks(self, positions: np.ndarray) -> Iterator[np.ndarray]:
@@ -115,19 +120,3 @@ def _mask(positions: np.ndarray, rows: int) -> np.ndarray:
     mask = np.zeros(rows, dtype=bool)
     mask[positions] = True
     return mask
-
-
-def _stats(selection: Selection, scale: float) -> dict[str, float | int | None]:
-    if selection.count == 0:
-        return {**dict.fromkeys(STAT_KEYS[:-1]), "count": 0}
-    ranks = {
-        key: as_float(value * scale) for key, value in zip(PERCENTILES, selection.percentiles, strict=True)
-    }
-    return {
-        **ranks,
-        "mean": as_float(selection.mean * scale),
-        "min": as_float(selection.min * scale),
-        "max": as_float(selection.max * scale),
-        "std": as_float(selection.std * scale),
-        "count": selection.count,
-    }

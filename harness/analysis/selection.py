@@ -217,8 +217,11 @@ class Selection:
         values = np.concatenate([v for v, _ in self._found]) if self._found else np.empty(0)
         which = np.concatenate([w for _, w in self._found]) if self._found else np.empty(0, np.intp)
         self._found = []
+        order = np.argsort(which, kind="stable")
+        values = values[order]
+        ends = np.cumsum(np.bincount(which, minlength=len(self._collect)))
         for i, bin_ in enumerate(self._collect):
-            inside = values[which == i]
+            inside = values[ends[i - 1] if i else 0 : ends[i]]
             ranks = sorted(bin_.ranks)
             inside.partition(ranks)
             for rank in ranks:

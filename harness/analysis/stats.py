@@ -40,16 +40,27 @@ def describe(samples: np.ndarray, scale: float = 1.0) -> dict[str, float | int |
     finite = np.isfinite(values)
     values, owned = (values, False) if finite.all() else (values[finite], True)
     if values.size == 0:
-        return {**dict.fromkeys(STAT_KEYS[:-1]), "count": 0}
-    stats: dict[str, float | int | None] = {
-        "mean": as_float(values.mean() * scale),
-        "min": as_float(values.min() * scale),
-        "max": as_float(values.max() * scale),
-        "std": as_float(values.std() * scale),
-        "count": int(values.size),
-    }
+        return statistics(np.empty(0), 0.0, 0.0, 0.0, 0.0, 0)
+    moments = values.mean(), values.min(), values.max(), values.std()  # before any reordering
     ranks = np.percentile(values, list(PERCENTILES.values()), method=PERCENTILE_METHOD, overwrite_input=owned)
-    return {**{key: as_float(rank * scale) for key, rank in zip(PERCENTILES, ranks, strict=True)}, **stats}
+    return statistics(ranks, *moments, values.size, scale)
+
+
+def statistics(
+    ranks: np.ndarray, mean: float, low: float, high: float, std: float, count: int, scale: float = 1.0
+) -> dict[str, float | int | None]:
+    """The ``describe`` dict of ``count`` samples' ``PERCENTILES`` values and moments, each times
+    ``scale``; every statistic None when there are no samples."""
+    if count == 0:
+        return {**dict.fromkeys(STAT_KEYS[:-1]), "count": 0}
+    return {
+        **{key: as_float(rank * scale) for key, rank in zip(PERCENTILES, ranks, strict=True)},
+        "mean": as_float(mean * scale),
+        "min": as_float(low * scale),
+        "max": as_float(high * scale),
+        "std": as_float(std * scale),
+        "count": int(count),
+    }
 
 
 DEFAULT_CONFIDENCE = 0.95
