@@ -18,6 +18,7 @@ from _sim_fixtures import (
     streaming,
 )
 
+from harness.protocol.clock import CLOCK_ID
 from harness.sim.process import SimProcess
 
 
@@ -57,7 +58,12 @@ def test_chat_stream_bytes_match_vllm(sim: tuple[SimProcess, httpx.Client]) -> N
     assert list(usage["usage"]) == ["prompt_tokens", "total_tokens", "completion_tokens"]
     assert usage["usage"]["completion_tokens"] == 4
     assert usage["usage"]["total_tokens"] == usage["usage"]["prompt_tokens"] + 4
-    assert set(usage["sim"]) == {"ttft_ms", "e2e_ms", "queue_ms"}
+    # Receipt-relative timings, and the writes on the machine's monotonic clock with its id.
+    assert set(usage["sim"]) == {"ttft_ms", "e2e_ms", "queue_ms", "clock", "first_token_at", "last_token_at"}
+    assert usage["sim"]["clock"] == CLOCK_ID
+    assert usage["sim"]["last_token_at"] - usage["sim"]["first_token_at"] == pytest.approx(
+        (usage["sim"]["e2e_ms"] - usage["sim"]["ttft_ms"]) / 1000, abs=1e-5
+    )
 
 
 def test_prompt_tokens_are_a_quarter_of_the_rendered_chat(sim: tuple[SimProcess, httpx.Client]) -> None:

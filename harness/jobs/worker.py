@@ -21,6 +21,7 @@ from harness.jobs.endpoint import Target, endpoint_headers
 from harness.load import context, distributed
 from harness.load.context import LoadContext
 from harness.load.cpu import CpuMonitor
+from harness.load.driver import freeze_startup_objects
 from harness.load.users import ArrivalUser, LLMUser
 
 log = logging.getLogger("harness.worker")
@@ -32,6 +33,7 @@ def run_worker(master_host: str, master_port: int, grace_s: float = 10.0) -> int
 
     env = Environment(user_classes=[LLMUser, ArrivalUser])
     runner = env.create_worker_runner(master_host, master_port)
+    freeze_startup_objects()
     outbox = distributed.RecordOutbox()
     state: dict[str, LoadContext] = {}
 

@@ -85,6 +85,7 @@ class Outcome:
     record: RequestRecord
     retry_after_s: float | None = None  # from a Retry-After header, if the endpoint sent one
     parsed: ParsedResponse | None = None
+    sent_clock: float | None = None  # t0: when the request was written (time.perf_counter)
 
 
 def perform(
@@ -125,7 +126,7 @@ def perform(
     finally:
         ctx.in_flight -= 1
     if outcome.parsed is not None:
-        rec.apply_response(outcome.parsed)
+        rec.apply_response(outcome.parsed, outcome.sent_clock)
         if ctx.tokens is not None:
             count_locally(rec, ctx.tokens, item)
     return outcome
@@ -168,7 +169,7 @@ def _send_and_read(
     pool: ConnectionPool, conn: Connection, ctx: LoadContext, data: bytes, outcome: Outcome
 ) -> None:
     rec = outcome.record
-    t0 = time.perf_counter()
+    t0 = outcome.sent_clock = time.perf_counter()
     total = gevent.Timeout(ctx.timeouts.total_s, _TotalTimeout())
     first = gevent.Timeout(ctx.timeouts.first_token_s, _FirstTokenTimeout())
     reusable = False

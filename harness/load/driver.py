@@ -11,6 +11,7 @@ lost, and at the end collects every worker's last records before quitting.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import time
@@ -60,6 +61,13 @@ class DriverResult:
     notices: list[str] = field(default_factory=list)
 
 
+def freeze_startup_objects() -> None:
+    """Leave what exists before the load (modules, Locust, the scenario) out of garbage
+    collection: a full collection during the load then scans only what the load made, instead of
+    stalling every user for tens of milliseconds (seen as first tokens read late)."""
+    gc.freeze()
+
+
 def run_load(
     ctx: LoadContext,
     users_at: UsersAt,
@@ -102,6 +110,7 @@ def run_load(
             runner = env.create_master_runner(master.bind_host, master.bind_port)
             fleet = _Master(env, runner, ctx, master, result)
             fleet.wait_for_workers(signals)
+        freeze_startup_objects()
         ctx.run_start = result.started_at = time.time()
         if fleet is not None:
             fleet.start()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.protocol.clock import CLOCK_ID
 from harness.protocol.parsed import ParsedResponse
 
 # Phases of a run: only "measure" counts towards the summary.
@@ -82,8 +83,9 @@ class RequestRecord:
             return None
         return (self.e2e_s - self.ttft_s) / (self.n_out - 1)
 
-    def apply_response(self, p: ParsedResponse) -> None:
-        """Fill timings, tokens, text and outcome from a parsed response."""
+    def apply_response(self, p: ParsedResponse, sent_clock: float | None = None) -> None:
+        """Fill timings, tokens, text and outcome from a parsed response; ``sent_clock``: when the
+        request was written, on this machine's monotonic clock (``time.perf_counter``)."""
         self.ttft_s, self.ttfc_s, self.e2e_s = p.ttft_s, p.ttfc_s, p.e2e_s
         self.chunk_gaps_s = list(p.chunk_gaps_s)
         self.n_content_chunks = p.n_content_chunks
@@ -97,10 +99,7 @@ class RequestRecord:
             self.n_out, self.token_source = p.n_content_chunks, TOKEN_SOURCE_CHUNKS
         truth = p.extra.get("sim")  # the simulator's own timings of this request
         if isinstance(truth, dict):
-            if "ttft_ms" in truth:
-                self.truth_ttft_s = float(truth["ttft_ms"]) / 1000.0
-            if "e2e_ms" in truth:
-                self.truth_e2e_s = float(truth["e2e_ms"]) / 1000.0
+            self.truth_ttft_s, self.truth_e2e_s = _truth(truth, sent_clock)
         self.error_kind, self.error_detail = p.error_kind, p.error_detail
         self.ok = p.error_kind is None
 
@@ -110,3 +109,21 @@ class RequestRecord:
 
 
 RECORD_FIELDS: tuple[str, ...] = tuple(RequestRecord.__dataclass_fields__)
+
+
+def _truth(sim: dict[str, Any], sent_clock: float | None) -> tuple[float | None, float | None]:
+    """The simulator's ground-truth TTFT and E2E of a request, in seconds.
+
+    On the machine the simulator runs on (same clock id), from the client's own send time to the
+    simulator's first and last token writes: what the client should have measured. Elsewhere,
+    from the simulator's receipt of the request (its own clock only)."""
+    if sent_clock is not None and CLOCK_ID is not None and sim.get("clock") == CLOCK_ID:
+        try:
+            return float(sim["first_token_at"]) - sent_clock, float(sim["last_token_at"]) - sent_clock
+        except (KeyError, TypeError, ValueError):
+            pass
+    ttft, e2e = sim.get("ttft_ms"), sim.get("e2e_ms")
+    return (
+        float(ttft) / 1000.0 if ttft is not None else None,
+        float(e2e) / 1000.0 if e2e is not None else None,
+    )

@@ -78,7 +78,7 @@ class ChunkEncoder:
         whole = self.token('"x"')
         return whole[: len(whole) // 2] + b"\n\n"
 
-    def usage(self, prompt_tokens: int, completion_tokens: int, sim: dict[str, float]) -> bytes:
+    def usage(self, prompt_tokens: int, completion_tokens: int, sim: dict[str, float | str]) -> bytes:
         body = {
             **self._head,
             "choices": [],
@@ -97,7 +97,7 @@ def full_response(
     finish_reason: str,
     prompt_tokens: int,
     completion_tokens: int,
-    sim: dict[str, float],
+    sim: dict[str, float | str],
 ) -> dict[str, Any]:
     """A non-streaming response body, with the simulator's ground truth under ``sim``."""
     if api == CHAT:

@@ -7,7 +7,10 @@ Ground truth, for measuring a client's timing error:
     only what is known then; a non-streaming response adds ``x-sim-e2e-ms``.
   * ``"sim": {"ttft_ms", "e2e_ms", "queue_ms"}`` in the usage chunk (or the JSON body): what
     actually happened server-side, from request receipt to the moment the first / last token
-    was handed to the socket.
+    was handed to the socket; with ``"clock"`` (the machine's boot id, ``protocol.clock``) and
+    ``"first_token_at"`` / ``"last_token_at"``, those moments on the machine's monotonic clock,
+    so that a client on the same machine measures against them from its own send time (the
+    time the request waited to be read by the simulator is the server's, not the client's).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from harness.protocol.clock import CLOCK_ID
 from harness.sim import faults as fk
 from harness.sim.chunks import DONE, MIDSTREAM_ERROR, ChunkEncoder, dumps, error_body, full_response
 from harness.sim.faults import FaultPlan
@@ -104,11 +108,16 @@ class Generation:
             "x-sim-ttft-ms": f"{self.intended_ttft_s * 1000:.3f}",
         }
 
-    def truth(self) -> dict[str, float]:
+    def truth(self) -> dict[str, float | str]:
         def ms(t: float | None) -> float:
             return round(((t if t is not None else self.t_recv) - self.t_recv) * 1000, 3)
 
-        return {"ttft_ms": ms(self.t_first), "e2e_ms": ms(self.t_last), "queue_ms": ms(self.t_admit)}
+        truth: dict[str, float | str] = {
+            "ttft_ms": ms(self.t_first), "e2e_ms": ms(self.t_last), "queue_ms": ms(self.t_admit)
+        }  # fmt: skip
+        if CLOCK_ID is not None and self.t_first is not None and self.t_last is not None:
+            truth |= {"clock": CLOCK_ID, "first_token_at": self.t_first, "last_token_at": self.t_last}
+        return truth
 
 
 async def stream_response(request: web.Request, gen: Generation, ident: Identity) -> web.StreamResponse:
