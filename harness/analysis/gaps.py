@@ -18,12 +18,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from harness.analysis.metrics import gap_lists
 from harness.analysis.selection import Selection, select
 from harness.analysis.stats import PERCENTILES, STAT_KEYS, statistics
 from harness.records.store import record_batches
 
 GAPS_COLUMN = "chunk_gaps_s"
-GAP_TYPE = pa.list_(pa.float64())
 
 # The gap lists of the records, batch after batch in row order, read anew on every call.
 GapBatches = Callable[[], Iterator[pa.Array]]
@@ -40,13 +40,8 @@ def file_batches(run_dir: Path) -> GapBatches:
 
 
 def column_batches(column: pd.Series) -> GapBatches:
-    """The gap lists of a records frame's ``chunk_gaps_s`` column (Arrow lists, or Python lists
-    as built in memory)."""
-    if isinstance(column.dtype, pd.ArrowDtype):
-        chunked = column.array.__arrow_array__()
-    else:
-        lists = [None if gaps is None or gaps is pd.NA else list(gaps) for gaps in column.tolist()]
-        chunked = pa.chunked_array([pa.array(lists, type=GAP_TYPE)])
+    """The gap lists of a records frame's ``chunk_gaps_s`` column, as it is in memory."""
+    chunked = gap_lists(column)
 
     def batches() -> Iterator[pa.Array]:
         yield from chunked.chunks

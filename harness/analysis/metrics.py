@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from harness.protocol.errors import CLIENT
 from harness.records.record import PHASE_MEASURE, RECORD_FIELDS, TOKEN_SOURCE_CHUNKS
@@ -108,25 +107,22 @@ def tpot_s(rows: pd.DataFrame) -> np.ndarray:
         return np.where(n_out >= 2, decode / (n_out - 1), np.nan)
 
 
-def itl_s(rows: pd.DataFrame, mask: np.ndarray | None = None) -> np.ndarray:
-    """Inter-token (inter-chunk) latencies pooled over the ``chunk_gaps_s`` of ``rows`` (of those
-    ``mask`` selects). The column is an Arrow list column as ``read_records`` gives it, or Python
-    lists; a new array is returned, which the caller may reorder."""
-    column = rows["chunk_gaps_s"]
+def itl_s(rows: pd.DataFrame) -> np.ndarray:
+    """Inter-token (inter-chunk) latencies pooled over the ``chunk_gaps_s`` of ``rows``, as a
+    new array (the caller may reorder it)."""
+    values = [
+        lists.flatten().to_numpy(zero_copy_only=False) for lists in gap_lists(rows["chunk_gaps_s"]).chunks
+    ]
+    return np.concatenate([np.empty(0), *values]).astype(float)
+
+
+def gap_lists(column: pd.Series) -> pa.ChunkedArray:
+    """A ``chunk_gaps_s`` column as Arrow lists: as ``read_records`` gives it (``pd.ArrowDtype``),
+    or built from the Python lists (or arrays) of a frame made in memory, missing ones null."""
     if isinstance(column.dtype, pd.ArrowDtype):
-        lists = pa.array(column)
-        values = pc.list_flatten(lists).to_numpy(zero_copy_only=False)
-        if mask is None:
-            return np.array(values, dtype=float)
-        # Select gaps by their request without copying the lists themselves.
-        lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
-        return np.asarray(values[np.repeat(np.asarray(mask, dtype=bool), lengths)], dtype=float)
-    if mask is not None:
-        column = column[np.asarray(mask, dtype=bool)]
-    gap_lists = column.dropna().to_numpy()
-    if gap_lists.size == 0:
-        return np.empty(0)
-    return np.concatenate(gap_lists).astype(float)
+        return column.array.__arrow_array__()
+    lists = [None if gaps is None or gaps is pd.NA else list(gaps) for gaps in column.tolist()]
+    return pa.chunked_array([pa.array(lists, type=pa.list_(pa.float64()))])
 
 
 def schedule_lag_s(rows: pd.DataFrame) -> np.ndarray:

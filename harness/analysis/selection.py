@@ -117,10 +117,11 @@ class Selection:
                 self._split.append(bin_)
         self._found = []
         self._splits = np.zeros(len(self._split) << SPLIT_BITS, np.int64) if self._split else None
-        # Every bin lies under one first-pass bin: a table of those sifts a chunk in one step.
-        self._tops = np.zeros(1 << FIRST_BITS, dtype=bool)
-        for bin_ in (*self._collect, *self._split):
-            self._tops[bin_.prefix >> (bin_.depth - FIRST_BITS)] = True
+        if self._open:
+            # Every bin lies under one first-pass bin: a table of those sifts a chunk in one step.
+            self._tops = np.zeros(1 << FIRST_BITS, dtype=bool)
+            for bin_ in (*self._collect, *self._split):
+                self._tops[bin_.prefix >> (bin_.depth - FIRST_BITS)] = True
 
     def feed(self, values: np.ndarray) -> None:
         """One chunk of this pass's samples."""

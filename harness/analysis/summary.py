@@ -31,7 +31,7 @@ def summarize(records: pd.DataFrame, meta: RunMeta, gaps: GapBatches | None = No
     """The summary of a run: JSON-serialisable (no numpy types, no NaN), ``schema_version`` 1.
 
     ITL comes from ``gaps`` (the records' chunk-gap lists read batch by batch, for records read
-    without them: ``store.gap_batches``), else from the ``chunk_gaps_s`` column of ``records``."""
+    without them: ``gaps.file_batches``), else from the ``chunk_gaps_s`` column of ``records``."""
     if not isinstance(records.index, pd.RangeIndex) or records.index.start != 0 or records.index.step != 1:
         records = records.reset_index(drop=True)
     if gaps is None:

@@ -76,7 +76,7 @@ def _release_freed_memory() -> None:
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
         pa.jemalloc_set_decay_ms(0)
-    except NotImplementedError:
+    except NotImplementedError:  # pyarrow built without jemalloc
         pass
 
 
@@ -231,6 +231,8 @@ def read_rows_of(run_dir: Path, column: str, positions: list[int]) -> list[objec
         if inside:
             values = batch.column(0).take(pa.array([i - offset for i in inside], pa.int64())).to_pylist()
             found.update(zip(inside, values, strict=True))
+        if len(found) == len(wanted):
+            break  # the batches after the last wanted row are not read
         offset = end
     return [found[i] for i in positions]
 
